@@ -1,0 +1,35 @@
+"""Per-test isolation on the shared clusters: every test works in namespaces
+of its own, removed when it ends."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.clusters import Cluster
+
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``e2e``, so ``-m "not e2e"`` skips them."""
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def make_namespace() -> Iterator[Callable[[Cluster], str]]:
+    """Create a namespace with a unique name in a cluster; delete it afterwards."""
+    created: list[tuple[Cluster, str]] = []
+
+    def make(cluster: Cluster) -> str:
+        name = f"e2e-{secrets.token_hex(4)}"
+        cluster.kubectl("create", "namespace", name)
+        created.append((cluster, name))
+        return name
+
+    yield make
+    for cluster, name in created:
+        cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found")

@@ -1,0 +1,83 @@
+"""Carry TCP connections from inside a node's network namespace to the host.
+
+A node's kubelet runs in a network namespace of its own, where 127.0.0.1 is
+that namespace's loopback, not the host's. This process listens on the
+namespace's 127.0.0.1 and relays each connection to the same port on the
+host's 127.0.0.1, where the apiserver listens, so one kubeconfig serves both.
+
+Run as ``python -m localcluster.forward NETNS PORT``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import socket
+import sys
+
+CLONE_NEWNET = 0x40000000
+
+
+def _setns(fd: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns failed")
+
+
+def listen_in_namespace(netns: str, port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:``port`` inside ``netns``.
+
+    A socket stays in the namespace it was created in, so the process can
+    switch back to the host's namespace for the connections it makes.
+    """
+    host = os.open("/proc/self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+    try:
+        _setns(target)
+        listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
+        _setns(host)
+    finally:
+        os.close(target)
+        os.close(host)
+    return listener
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+async def serve(listener: socket.socket, port: int) -> None:
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+
+    server = await asyncio.start_server(relay, sock=listener)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signo in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signo, stop.set)
+    async with server:
+        await stop.wait()
+
+
+def main() -> None:
+    netns, port = sys.argv[1], int(sys.argv[2])
+    listener = listen_in_namespace(netns, port)
+    asyncio.run(serve(listener, port))
+
+
+if __name__ == "__main__":
+    main()
