@@ -1,0 +1,108 @@
+"""Dependencies the routes share, as ``Annotated`` aliases.
+
+``CurrentUser`` authenticates the request; ``ClusterDep`` resolves the
+``cluster_id`` of the path to a registered cluster, after authentication,
+so that an anonymous caller cannot learn which clusters exist.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from kubernetes.client import ApiClient
+
+from mayyam.api.auth import User, authenticate
+from mayyam.api.config import ApiSettings
+from mayyam.api.errors import UnauthorizedError
+from mayyam.api.registry import ClusterRegistry
+from mayyam.core.remote import call_cluster_in_thread
+
+T = TypeVar("T")
+
+#: Where the Kubernetes endpoints are served.
+API_PREFIX = "/api/kubernetes"
+
+#: The path every cluster-scoped router starts with. Routers carry their
+#: whole path, so that a route's template is the one the client called.
+CLUSTER_PATH = f"{API_PREFIX}/clusters/{{cluster_id}}"
+
+#: A DNS-1123 subdomain: what Kubernetes accepts as most object names.
+SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+
+#: A DNS-1123 label: what Kubernetes accepts as a namespace name.
+LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT signed with the shared secret.")
+
+
+def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+def get_registry(request: Request) -> ClusterRegistry:
+    registry: ClusterRegistry = request.app.state.registry
+    return registry
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+RegistryDep = Annotated[ClusterRegistry, Depends(get_registry)]
+
+
+async def get_current_user(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user named by the request's bearer token."""
+    if credentials is None:
+        raise UnauthorizedError("A bearer token is required (Authorization: Bearer <token>).")
+
+    user = authenticate(credentials.credentials, settings)
+    # The access log reads the user from here.
+    request.state.user = user.name
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A registered cluster, as a route uses it."""
+
+    name: str
+    api_client: ApiClient
+    request_timeout: tuple[float, float]
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call a client method in a worker thread, with the request timeout."""
+        return await call_cluster_in_thread(
+            self.name, fn, *args, _request_timeout=self.request_timeout, **kwargs
+        )
+
+
+ClusterId = Annotated[
+    str,
+    Path(
+        max_length=253,
+        pattern=SUBDOMAIN_PATTERN,
+        description="The name of the MayyamCluster that registers the cluster.",
+    ),
+]
+
+
+def get_cluster(
+    cluster_id: ClusterId,
+    user: CurrentUser,
+    registry: RegistryDep,
+    settings: SettingsDep,
+) -> Cluster:
+    """The cluster named in the path. A plain function, so FastAPI runs it in a
+    worker thread: building a changed cluster's client must not block the loop."""
+    return Cluster(cluster_id, registry.client_for(cluster_id), settings.request_timeout)
+
+
+ClusterDep = Annotated[Cluster, Depends(get_cluster)]

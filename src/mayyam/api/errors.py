@@ -1,0 +1,165 @@
+"""Errors of the API and the one place that turns errors into responses.
+
+Every error response has the body ``{"error": CODE, "message": TEXT}``;
+errors that came from a cluster's API server add its Status ``reason``, and
+validation errors add ``details``, one entry per invalid field. No stack
+trace and no exception text of an unexpected error reaches a client.
+
+The API's own errors, beside those of ``mayyam.core.errors``::
+
+    MayyamError
+     └── ApiError
+          ├── UnauthorizedError      401 UNAUTHORIZED
+          ├── ClusterNotFoundError   404 CLUSTER_NOT_FOUND
+          └── NotReadyError          503 NOT_READY
+
+and what the shared errors become:
+
+    CredentialsError              502 CLUSTER_CREDENTIALS_INVALID
+    ClusterUnreachableError       502 CLUSTER_UNREACHABLE
+    ClusterTimeoutError           504 CLUSTER_TIMEOUT
+    ClusterApiError               the remote status for 400, 403, 404, 409,
+                                  422 and 429; 502 for the rest (a 401 from
+                                  the cluster means its stored credentials
+                                  were refused: 502 CLUSTER_UNAUTHORIZED)
+    ClusterAccessError, other     502 CLUSTER_ERROR (e.g. an unreadable answer)
+    anything else                 500 INTERNAL
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from mayyam.core.errors import (
+    ClusterAccessError,
+    ClusterApiError,
+    ClusterTimeoutError,
+    ClusterUnreachableError,
+    CredentialsError,
+    MayyamError,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(MayyamError):
+    """An error of the API with its HTTP status and error code."""
+
+    status_code = 500
+    code = "INTERNAL"
+
+
+class UnauthorizedError(ApiError):
+    """The request carries no valid bearer token."""
+
+    status_code = 401
+    code = "UNAUTHORIZED"
+    reason = "Unauthorized"
+
+
+class ClusterNotFoundError(ApiError):
+    """No MayyamCluster of that name is registered."""
+
+    status_code = 404
+    code = "CLUSTER_NOT_FOUND"
+    reason = "ClusterNotFound"
+
+
+class NotReadyError(ApiError):
+    """The API has not yet loaded the registered clusters."""
+
+    status_code = 503
+    code = "NOT_READY"
+    reason = "NotReady"
+
+
+#: Remote statuses passed through to the client unchanged, with their codes.
+_PASSED_THROUGH = {
+    400: "BAD_REQUEST",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    422: "VALIDATION_ERROR",
+    429: "TOO_MANY_REQUESTS",
+}
+
+#: Codes of the statuses Starlette raises itself (unknown route, method).
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    """A response with the error body every failure of the API uses."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"error": code, "message": message, **extra}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def describe_error(error: MayyamError) -> tuple[int, str]:
+    """The HTTP status and error code of one of our errors."""
+    if isinstance(error, ApiError):
+        return error.status_code, error.code
+    if isinstance(error, ClusterApiError):
+        if error.status in _PASSED_THROUGH:
+            return error.status, _PASSED_THROUGH[error.status]
+        if error.status == 401:
+            return 502, "CLUSTER_UNAUTHORIZED"
+        return 502, "CLUSTER_ERROR"
+    if isinstance(error, ClusterTimeoutError):
+        return 504, "CLUSTER_TIMEOUT"
+    if isinstance(error, ClusterUnreachableError):
+        return 502, "CLUSTER_UNREACHABLE"
+    if isinstance(error, ClusterAccessError):
+        return 502, "CLUSTER_ERROR"
+    if isinstance(error, CredentialsError):
+        return 502, "CLUSTER_CREDENTIALS_INVALID"
+    return 500, "INTERNAL"
+
+
+async def _handle_mayyam_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, MayyamError)
+    status, code = describe_error(error)
+    if status == 500:
+        # Errors of Mayyam's own configuration are for the log, not the client.
+        return await _handle_unexpected_error(request, error)
+    if isinstance(error, ClusterApiError):
+        return error_response(status, code, error.message, reason=error.reason)
+    return error_response(status, code, error.message)
+
+
+async def _handle_http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code = _HTTP_CODES.get(error.status_code, HTTPStatus(error.status_code).name)
+    if error.status_code == 404:
+        message = f"No route matches {request.method} {request.url.path}."
+    else:
+        message = HTTPStatus(error.status_code).phrase + "."
+    return error_response(error.status_code, code, message)
+
+
+async def _handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = [
+        {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
+        for item in error.errors()
+    ]
+    return error_response(422, "VALIDATION_ERROR", "The request is not valid.", details=details)
+
+
+async def _handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error(
+        "Unexpected error while serving %s %s.", request.method, request.url.path, exc_info=error
+    )
+    return error_response(500, "INTERNAL", "An internal error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every failure of ``app`` answer with the error body."""
+    app.add_exception_handler(MayyamError, _handle_mayyam_error)
+    app.add_exception_handler(HTTPException, _handle_http_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(Exception, _handle_unexpected_error)

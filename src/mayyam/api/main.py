@@ -1,0 +1,77 @@
+"""Building the API application.
+
+`create_app` wires settings, error handling, the access log and the routers
+together. Unless a registry is passed in, the application's lifespan
+connects to the management cluster and keeps a registry of its
+MayyamClusters up to date in the background.
+"""
+
+import functools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from mayyam.api.access_log import AccessLogMiddleware
+from mayyam.api.config import ApiSettings
+from mayyam.api.errors import install_error_handlers
+from mayyam.api.registry import ClusterRegistry
+from mayyam.api.routes import health, kubernetes_router
+from mayyam.api.watcher import ClusterWatcher
+from mayyam.core.credentials import build_cluster_client
+from mayyam.core.management import load_management_client
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: ApiSettings, *, registry: ClusterRegistry | None = None) -> FastAPI:
+    """Build the API application.
+
+    With ``registry`` given, the application serves exactly the clusters
+    that registry holds and starts no watcher: the caller feeds it.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if registry is not None:
+            yield
+            return
+        async with _watched_registry(app, settings):
+            yield
+
+    app = FastAPI(
+        title="Mayyam",
+        summary="An open control plane for fleets of Kubernetes clusters.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+
+    install_error_handlers(app)
+    app.add_middleware(AccessLogMiddleware)
+    app.include_router(health.router)
+    app.include_router(kubernetes_router)
+    return app
+
+
+@asynccontextmanager
+async def _watched_registry(app: FastAPI, settings: ApiSettings) -> AsyncIterator[None]:
+    """Fill ``app.state.registry`` from the management cluster while the app runs."""
+    management = load_management_client(settings.kubeconfig)
+    build_client = functools.partial(
+        build_cluster_client, management_kubeconfig=settings.kubeconfig
+    )
+    registry = ClusterRegistry(build_client)
+    watcher = ClusterWatcher(management, registry, settings)
+
+    app.state.registry = registry
+    watcher.start()
+    logger.info("Serving the MayyamClusters of namespace %r.", settings.namespace)
+    try:
+        yield
+    finally:
+        # Watch threads blocked in a read end with their watch; they are daemons.
+        watcher.stop()
+        registry.close()
+        management.close()

@@ -1,0 +1,11 @@
+"""The routers of the API; each module holds one ``APIRouter``."""
+
+from fastapi import APIRouter
+
+from mayyam.api.routes import namespaces
+
+#: Everything served under ``/api/kubernetes``.
+kubernetes_router = APIRouter()
+kubernetes_router.include_router(namespaces.router)
+
+__all__ = ["kubernetes_router"]

@@ -1,0 +1,108 @@
+"""The ``mayyam`` command: run a component, or mint a development token.
+
+    mayyam operator                       run the operator
+    mayyam api [--host H] [--port P]      serve the API with uvicorn
+    mayyam token --sub NAME [--roles r1,r2] [--ttl SECONDS]
+
+Settings come from ``MAYYAM_*`` environment variables (see
+``mayyam.core.config`` and ``mayyam.api.config``).
+"""
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from mayyam.core.errors import MayyamError
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    try:
+        status: int = args.run(args)
+    except ValidationError as e:
+        print(f"mayyam: invalid settings:\n{_describe_invalid_settings(e)}", file=sys.stderr)
+        return 2
+    except MayyamError as e:
+        print(f"mayyam: {e.message}", file=sys.stderr)
+        return 1
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mayyam", description="Run a Mayyam component, or print a development token."
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="the lowest level of log messages to show (default: info)",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    operator = commands.add_parser("operator", help="run the operator")
+    operator.set_defaults(run=_run_operator)
+
+    api = commands.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    api.add_argument("--port", type=int, default=8000, help="port to listen on")
+    api.set_defaults(run=_run_api)
+
+    token = commands.add_parser("token", help="print a development bearer token")
+    token.add_argument("--sub", required=True, help="the user the token names")
+    token.add_argument("--roles", default="", help="comma-separated role names")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.set_defaults(run=_print_token)
+    return parser
+
+
+def _run_operator(args: argparse.Namespace) -> int:
+    from mayyam.core.config import Settings
+    from mayyam.operator import run_operator
+
+    run_operator(Settings())
+    return 0
+
+
+def _run_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mayyam.api import ApiSettings, create_app
+
+    app = create_app(ApiSettings())
+    # Mayyam writes its own access log line, with the user and the cluster.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+    return 0
+
+
+def _print_token(args: argparse.Namespace) -> int:
+    from mayyam.api.auth import issue_token
+    from mayyam.api.config import ApiSettings
+
+    if args.ttl <= 0:
+        print("mayyam: --ttl must be a positive number of seconds", file=sys.stderr)
+        return 2
+
+    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
+    print(issue_token(ApiSettings(), subject=args.sub, roles=roles, ttl=args.ttl))
+    return 0
+
+
+def _describe_invalid_settings(error: ValidationError) -> str:
+    """Name each invalid setting by its environment variable, without its value."""
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        lines.append(f"  MAYYAM_{field.upper()}: {item['msg']}")
+    return "\n".join(lines)

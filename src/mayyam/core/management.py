@@ -1,0 +1,64 @@
+"""The client of the management cluster: the one that holds the MayyamClusters.
+
+Both components reach the management cluster the same way: the kubeconfig
+from the settings (``MAYYAM_KUBECONFIG``, else ``KUBECONFIG``) when one is
+set, else the service account of the Pod they run in. A client built here
+never touches the Kubernetes client's process-wide default configuration.
+"""
+
+import logging
+
+from kubernetes import config as kube_config
+from kubernetes.client import ApiClient, Configuration
+
+from mayyam.core.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+#: How the management cluster is named in messages.
+MANAGEMENT_CLUSTER = "management"
+
+
+def load_management_configuration(kubeconfig: str | None) -> Configuration:
+    """Load how to reach the management cluster, without connecting to it."""
+    configuration = Configuration()
+
+    if kubeconfig:
+        try:
+            kube_config.load_kube_config(
+                config_file=kubeconfig,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+        except (kube_config.ConfigException, OSError, ValueError) as e:
+            # The loader names the keys it misses, never their values.
+            raise ConfigurationError(
+                f"The management kubeconfig {kubeconfig!r} cannot be loaded: {e}"
+            ) from e
+        logger.debug("The management cluster is configured from %r.", kubeconfig)
+    else:
+        try:
+            kube_config.load_incluster_config(client_configuration=configuration)
+        except kube_config.ConfigException as e:
+            raise ConfigurationError(
+                "No management kubeconfig is set (MAYYAM_KUBECONFIG or KUBECONFIG) "
+                "and no in-cluster service account is available."
+            ) from e
+        logger.debug("The management cluster is configured from the service account.")
+
+    configure_client_defaults(configuration)
+    return configuration
+
+
+def load_management_client(kubeconfig: str | None) -> ApiClient:
+    """Build a client of the management cluster."""
+    return ApiClient(load_management_configuration(kubeconfig))
+
+
+def configure_client_defaults(configuration: Configuration) -> None:
+    """Apply what every Mayyam client of any cluster should do.
+
+    Hidden retries are off: each caller sets its own timeouts and reports a
+    failure as it happens, instead of waiting for several attempts.
+    """
+    configuration.retries = 0
