@@ -9,19 +9,24 @@ asks for one: unit tests never start any.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.clusters import Cluster, kind_clusters, local_clusters
+from mayyamdev.clusters import Cluster, existing_cluster, kind_clusters, local_clusters
+
+ROLES = ["management", "workload"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mayyam")
-    group.addoption("--cluster", choices=["local", "kind"], default="local",
-                    help="where the end-to-end clusters come from (default: local)")
+    group.addoption(
+        "--cluster",
+        choices=["local", "kind"],
+        default="local",
+        help="where the end-to-end clusters come from (default: local)",
+    )
     # pytest-kind already defines --kubeconfig; without --cluster=kind it
     # names an existing cluster to use for every role.
 
@@ -32,15 +37,12 @@ def clusters(request: pytest.FixtureRequest) -> Iterator[list[Cluster]]:
     kind = request.config.getoption("--cluster") == "kind"
     existing = request.config.getoption("--kubeconfig")
     if existing and not kind:
-        kubectl = shutil.which("kubectl")
-        if not kubectl:
-            pytest.fail("--kubeconfig needs kubectl on the PATH")
-        cluster = Cluster("existing", Path(existing), kubectl, "busybox:1.36", "IfNotPresent")
+        cluster = existing_cluster(Path(existing))
         yield [cluster, cluster]
-    elif kind:
-        yield from kind_clusters()
-    else:
-        yield from local_clusters()
+        return
+    start = kind_clusters if kind else local_clusters
+    with start(ROLES) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

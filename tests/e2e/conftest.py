@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.clusters import Cluster
-
+from mayyamdev.clusters import Cluster
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.clusters import Cluster
+from mayyamdev.clusters import Cluster
 
 
 def busybox_pod(cluster: Cluster, name: str, command: list[str]) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.clusters import Cluster
+from mayyamdev.clusters import Cluster
 from tests.e2e.manifests import busybox_pod
 
 
@@ -22,10 +22,10 @@ def test_a_busybox_pod_runs_and_exec_prints_what_was_echoed(management, make_nam
     pod = busybox_pod(management, "echo", ["sleep", "3600"])
     management.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(pod))
 
-    management.kubectl("wait", "-n", namespace, "--for=condition=Ready", "pod/echo",
-                       "--timeout=60s")
-    phase = management.kubectl("get", "-n", namespace, "pod/echo", "-o",
-                               "jsonpath={.status.phase}")
+    management.kubectl(
+        "wait", "-n", namespace, "--for=condition=Ready", "pod/echo", "--timeout=60s"
+    )
+    phase = management.kubectl("get", "-n", namespace, "pod/echo", "-o", "jsonpath={.status.phase}")
     output = management.kubectl("exec", "-n", namespace, "echo", "--", "echo", "hello from a pod")
 
     assert phase == "Running"
@@ -47,8 +47,9 @@ def test_a_deployment_of_two_replicas_becomes_available(management, make_namespa
     }
     management.apply(deployment)
 
-    management.kubectl("wait", "-n", namespace, "--for=condition=Available", "deployment/web",
-                       "--timeout=90s")
+    management.kubectl(
+        "wait", "-n", namespace, "--for=condition=Available", "deployment/web", "--timeout=90s"
+    )
     status = management.kubectl_json("get", "-n", namespace, "deployment/web")["status"]
 
     assert status["availableReplicas"] == 2
@@ -59,8 +60,7 @@ def test_a_namespace_deletion_completes(management) -> None:
     management.kubectl("create", "namespace", "e2e-doomed")
     pod = busybox_pod(management, "tenant", ["sleep", "3600"])
     management.kubectl("apply", "-n", "e2e-doomed", "-f", "-", input=json.dumps(pod))
-    management.kubectl("create", "configmap", "-n", "e2e-doomed", "settings",
-                       "--from-literal=a=b")
+    management.kubectl("create", "configmap", "-n", "e2e-doomed", "settings", "--from-literal=a=b")
 
     management.kubectl("delete", "namespace", "e2e-doomed", "--timeout=90s")
     remaining = management.kubectl("get", "namespaces", "-o", "name")

@@ -27,8 +27,12 @@ def main() -> None:
     commands.add_parser("build", help="build the binaries and node images")
     up = commands.add_parser("up", help="start clusters and keep them running")
     up.add_argument("names", nargs="*", default=["mayyam"], help="cluster names")
-    up.add_argument("--kubeconfig-dir", type=Path, default=Path.cwd(),
-                    help="where to copy NAME.kubeconfig (default: current folder)")
+    up.add_argument(
+        "--kubeconfig-dir",
+        type=Path,
+        default=Path.cwd(),
+        help="where to copy NAME.kubeconfig (default: current folder)",
+    )
     up.add_argument("--ready-file", type=Path, help="a file to write once all are ready")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

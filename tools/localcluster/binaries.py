@@ -98,7 +98,11 @@ def _go_build(build: _Build) -> Path:
     partial = build.output.with_name(build.output.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    log.info("Building the tools of %s at %s; a cold build takes a while.", build.module.name, build.version)
+    log.info(
+        "Building the tools of %s at %s; a cold build takes a while.",
+        build.module.name,
+        build.version,
+    )
     started = time.monotonic()
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly -buildvcs=false"}
     subprocess.run(

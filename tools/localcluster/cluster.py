@@ -97,9 +97,7 @@ class LocalClusters:
 
     def __init__(self, names: list[str], workdir: Path | None = None) -> None:
         DEFAULT_WORKDIR.mkdir(parents=True, exist_ok=True)
-        self.root = Path(
-            tempfile.mkdtemp(prefix="run-", dir=workdir or DEFAULT_WORKDIR)
-        )
+        self.root = Path(tempfile.mkdtemp(prefix="run-", dir=workdir or DEFAULT_WORKDIR))
         binaries = ensure_binaries()
         self.clusters = [
             LocalCluster(name, self.root / name, binaries, with_node=(i == 0))
@@ -122,16 +120,12 @@ class LocalClusters:
         except BaseException:
             self.stop()
             raise
-        log.info(
-            "Started %d cluster(s) in %.1f s.", len(self.clusters), time.monotonic() - started
-        )
+        log.info("Started %d cluster(s) in %.1f s.", len(self.clusters), time.monotonic() - started)
 
     def stop(self) -> None:
         for cluster in self.clusters:
             try:
                 cluster.stop()
-            except Exception:  # noqa: BLE001 - stop the others even if one fails
+            except Exception:
                 log.exception("Could not stop cluster %s cleanly.", cluster.name)
         shutil.rmtree(self.root, ignore_errors=True)
-
-

@@ -4,7 +4,6 @@ kube-controller-manager and kube-scheduler, all on 127.0.0.1."""
 from __future__ import annotations
 
 import base64
-import http.client
 import socket
 import ssl
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from localcluster.pki import CertificateAuthority, KeyPair, write_signing_key
-from localcluster.processes import Process, wait_until
+from localcluster.processes import Process, http_ok, wait_until
 
 SERVICE_CIDR = "10.96.0.0/16"
 SERVICE_IP = "10.96.0.1"
@@ -106,16 +105,24 @@ class ControlPlane:
                 "--log-level=warn",
             ],
         )
-        wait_until(lambda: _http_ok(process, "127.0.0.1", client, "/health"), 30, "etcd")
+        wait_until(lambda: http_ok(process, "127.0.0.1", client, "/health"), 30, "etcd")
         return url
 
     def _start_apiserver(self, etcd_url: str) -> None:
-        hosts = ["127.0.0.1", "localhost", SERVICE_IP, "kubernetes", "kubernetes.default",
-                 "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
-                 *self.extra_hosts]
+        hosts = [
+            "127.0.0.1",
+            "localhost",
+            SERVICE_IP,
+            "kubernetes",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local",
+            *self.extra_hosts,
+        ]
         serving = self.ca.issue("apiserver", "kube-apiserver", hosts=hosts)
         kubelet_client = self.ca.issue(
-            "apiserver-kubelet-client", "kube-apiserver-kubelet-client",
+            "apiserver-kubelet-client",
+            "kube-apiserver-kubelet-client",
             organization="system:masters",
         )
         signing = write_signing_key(self.pki_dir)
@@ -149,7 +156,7 @@ class ControlPlane:
     def _ready(self, process: Process) -> bool:
         context = ssl.create_default_context(cafile=str(self.ca.pair.cert))
         context.load_cert_chain(str(self.admin.cert), str(self.admin.key))
-        return _http_ok(process, "127.0.0.1", self.port, "/readyz", context)
+        return http_ok(process, "127.0.0.1", self.port, "/readyz", context)
 
     def _start_controllers(self) -> None:
         signing = KeyPair(self.pki_dir / "sa.pub", self.pki_dir / "sa.key")
@@ -187,19 +194,3 @@ class ControlPlane:
         """Stop in reverse order of start, so nothing logs about a vanished etcd."""
         for process in reversed(self.processes):
             process.stop()
-
-
-def _http_ok(
-    process: Process, host: str, port: int, path: str, context: ssl.SSLContext | None = None
-) -> bool:
-    process.check_running()
-    connection: http.client.HTTPConnection
-    if context is None:
-        connection = http.client.HTTPConnection(host, port, timeout=2)
-    else:
-        connection = http.client.HTTPSConnection(host, port, timeout=2, context=context)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status == 200
-    finally:
-        connection.close()

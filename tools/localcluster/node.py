@@ -9,6 +9,7 @@ reaches the apiserver through a relay on the namespace's 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -79,15 +80,32 @@ class Node:
         self._create_network()
         self._start(
             "apiserver-relay",
-            [sys.executable, "-m", "localcluster.forward", self.netns, str(self.control_plane.port)],
+            [
+                sys.executable,
+                "-m",
+                "localcluster.forward",
+                self.netns,
+                str(self.control_plane.port),
+            ],
         )
         self._start_containerd()
         self._start_kubelet()
 
     def _create_network(self) -> None:
         _run("ip", "netns", "add", self.netns)
-        _run("ip", "link", "add", self.host_link, "type", "veth", "peer", "name", "eth0",
-             "netns", self.netns)
+        _run(
+            "ip",
+            "link",
+            "add",
+            self.host_link,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            self.netns,
+        )
         _run("ip", "addr", "add", f"{self.host_ip}/{self.prefix}", "dev", self.host_link)
         _run("ip", "link", "set", self.host_link, "up")
         inside = ("ip", "-n", self.netns)
@@ -268,8 +286,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         try:
             for task in self._ctr("tasks", "list", "--quiet").split():
                 subprocess.run(
-                    ["ctr", "--address", str(self.socket), "--namespace", "k8s.io",
-                     "tasks", "delete", "--force", task],
+                    [
+                        "ctr",
+                        "--address",
+                        str(self.socket),
+                        "--namespace",
+                        "k8s.io",
+                        "tasks",
+                        "delete",
+                        "--force",
+                        task,
+                    ],
                     capture_output=True,
                     timeout=30,
                 )
@@ -278,7 +305,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
 
 def _which(command: str) -> Path:
-    for directory in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/sbin", "/usr/bin"]:
+    for directory in [*os.environ.get("PATH", "").split(os.pathsep), "/usr/sbin", "/usr/bin"]:
         candidate = Path(directory) / command
         if candidate.is_file():
             return candidate
@@ -295,10 +322,8 @@ def _kill_shims(socket: Path) -> None:
         except OSError:
             continue
         if argv and argv[0].endswith(b"containerd-shim-runc-v2") and str(socket).encode() in argv:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(entry.name), 9)
-            except ProcessLookupError:
-                pass
 
 
 def _unmount_under(directory: Path) -> None:

@@ -51,7 +51,7 @@ class CertificateAuthority:
     def __init__(self, directory: Path, common_name: str) -> None:
         self.directory = directory
         self._key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         self._cert = (
             x509.CertificateBuilder()
             .subject_name(_name(common_name))
@@ -91,7 +91,7 @@ class CertificateAuthority:
     ) -> KeyPair:
         """Issue a certificate; with ``hosts`` it serves TLS, without it is a client's."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         usage = ExtendedKeyUsageOID.SERVER_AUTH if hosts else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = (
             x509.CertificateBuilder()

@@ -3,9 +3,11 @@ file, and stopped by PID, politely first."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import signal
+import ssl
 import subprocess
 import time
 from collections.abc import Callable
@@ -91,7 +93,24 @@ def wait_until(check: Callable[[], T], timeout: float, what: str, interval: floa
                 return result
         except ProcessExitedError:
             raise
-        except Exception as e:  # noqa: BLE001 - any failure means "not yet"
+        except Exception as e:
             last_error = e
         time.sleep(interval)
     raise TimeoutError(f"Timed out after {timeout:.0f} s waiting for {what}: {last_error}")
+
+
+def http_ok(
+    process: Process, host: str, port: int, path: str, context: ssl.SSLContext | None = None
+) -> bool:
+    """Whether ``process`` runs and answers GET ``path`` with 200."""
+    process.check_running()
+    connection: http.client.HTTPConnection
+    if context is None:
+        connection = http.client.HTTPConnection(host, port, timeout=2)
+    else:
+        connection = http.client.HTTPSConnection(host, port, timeout=2, context=context)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    finally:
+        connection.close()

@@ -1,12 +1,14 @@
-"""Handles on the running clusters the end-to-end tests use, and the ways to
-start them: from local binaries, with kind, or an existing kubeconfig."""
+"""Handles on running clusters, for the tests and the demo, and the ways to
+start them: from local binaries, with kind, or from an existing kubeconfig."""
 
 from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +33,9 @@ class Cluster:
     def _current_cluster(self) -> dict:
         context_name = self._config["current-context"]
         context = next(c for c in self._config["contexts"] if c["name"] == context_name)
-        return next(c for c in self._config["clusters"] if c["name"] == context["context"]["cluster"])["cluster"]
+        return next(
+            c for c in self._config["clusters"] if c["name"] == context["context"]["cluster"]
+        )["cluster"]
 
     @property
     def server(self) -> str:
@@ -48,7 +52,10 @@ class Cluster:
         """Run kubectl against this cluster; raise with its stderr when it fails."""
         result = subprocess.run(
             [self.kubectl_path, f"--kubeconfig={self.kubeconfig}", *args],
-            input=input, capture_output=True, text=True, timeout=timeout,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
@@ -62,34 +69,61 @@ class Cluster:
         self.kubectl("apply", "-f", "-", input="\n---\n".join(json.dumps(d) for d in documents))
 
 
-def local_clusters() -> Iterator[list[Cluster]]:
+@contextmanager
+def local_clusters(names: list[str]) -> Iterator[list[Cluster]]:
+    """Clusters from local binaries; only the first has a node."""
     from localcluster import LocalClusters
     from localcluster.images import BUSYBOX_IMAGE
 
-    with LocalClusters(["management", "workload"]) as started:
+    with LocalClusters(names) as started:
         yield [
-            Cluster(c.name, c.kubeconfig, str(c.binaries["kubectl"]), BUSYBOX_IMAGE,
-                    has_node=c.node is not None)
+            Cluster(
+                c.name,
+                c.kubeconfig,
+                str(c.binaries["kubectl"]),
+                BUSYBOX_IMAGE,
+                has_node=c.node is not None,
+            )
             for c in started
         ]
 
 
-def kind_clusters() -> Iterator[list[Cluster]]:
+@contextmanager
+def kind_clusters(names: list[str]) -> Iterator[list[Cluster]]:
+    """kind clusters through pytest-kind, with the local images loaded."""
     from pytest_kind import KindCluster
 
     from localcluster.images import BUSYBOX_IMAGE, ensure_images
 
-    kinds = [KindCluster(f"mayyam-{role}") for role in ("management", "workload")]
+    kinds = [KindCluster(f"mayyam-{name}") for name in names]
     try:
         clusters = []
         for kind in kinds:
             kind.create()
             for archive in ensure_images():
-                subprocess.run([str(kind.kind_path), "load", "image-archive", str(archive),
-                                "--name", kind.name], check=True)
-            clusters.append(Cluster(kind.name, kind.kubeconfig_path, str(kind.kubectl_path),
-                                    BUSYBOX_IMAGE))
+                subprocess.run(
+                    [
+                        str(kind.kind_path),
+                        "load",
+                        "image-archive",
+                        str(archive),
+                        "--name",
+                        kind.name,
+                    ],
+                    check=True,
+                )
+            clusters.append(
+                Cluster(kind.name, kind.kubeconfig_path, str(kind.kubectl_path), BUSYBOX_IMAGE)
+            )
         yield clusters
     finally:
         for kind in kinds:
             kind.delete()
+
+
+def existing_cluster(kubeconfig: Path) -> Cluster:
+    """A cluster someone else runs; its workload image is pulled as usual."""
+    kubectl = shutil.which("kubectl")
+    if not kubectl:
+        raise RuntimeError("using an existing cluster needs kubectl on the PATH")
+    return Cluster("existing", kubeconfig, kubectl, "busybox:1.36", "IfNotPresent")

@@ -1,0 +1,1 @@
+"""Development tooling around the product: cluster handles, registration, the demo."""
