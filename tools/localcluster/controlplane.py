@@ -4,12 +4,11 @@ kube-controller-manager and kube-scheduler, all on 127.0.0.1."""
 from __future__ import annotations
 
 import base64
+import json
 import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from localcluster.pki import CertificateAuthority, KeyPair, write_signing_key
 from localcluster.processes import Process, http_ok, wait_until
@@ -49,7 +48,8 @@ def write_kubeconfig(path: Path, name: str, server: str, ca: Path, client: KeyPa
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
     }
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    # JSON is YAML too, and unlike YAML it never reads a name such as "y" as a bool.
+    path.write_text(json.dumps(config, indent=2))
     path.chmod(0o600)
 
 
@@ -60,7 +60,10 @@ class ControlPlane:
     name: str
     workdir: Path
     binaries: dict[str, Path]
-    extra_hosts: tuple[str, ...] = ()
+    #: The address in-cluster clients reach this apiserver at, through the
+    #: node's relay; None for a cluster without a node, whose apiserver then
+    #: publishes no endpoints for the ``kubernetes`` Service.
+    advertise_address: str | None = None
 
     def __post_init__(self) -> None:
         self.pki_dir = self.workdir / "pki"
@@ -109,6 +112,21 @@ class ControlPlane:
         return url
 
     def _start_apiserver(self, etcd_url: str) -> None:
+        self._apiserver_argv = self._apiserver_command(etcd_url)
+        self.start_apiserver()
+
+    def start_apiserver(self) -> None:
+        """Start the apiserver (again, after `stop_apiserver`) and wait until it is ready."""
+        process = self._start("kube-apiserver", self._apiserver_argv)
+        wait_until(lambda: self._ready(process), 60, f"the apiserver of {self.name}")
+
+    def stop_apiserver(self) -> None:
+        """Stop only the apiserver, as an outage would; the rest keeps running."""
+        for process in [p for p in self.processes if p.name == "kube-apiserver"]:
+            process.stop()
+            self.processes.remove(process)
+
+    def _apiserver_command(self, etcd_url: str) -> list[str]:
         hosts = [
             "127.0.0.1",
             "localhost",
@@ -117,8 +135,9 @@ class ControlPlane:
             "kubernetes.default",
             "kubernetes.default.svc",
             "kubernetes.default.svc.cluster.local",
-            *self.extra_hosts,
         ]
+        if self.advertise_address:
+            hosts.append(self.advertise_address)
         serving = self.ca.issue("apiserver", "kube-apiserver", hosts=hosts)
         kubelet_client = self.ca.issue(
             "apiserver-kubelet-client",
@@ -126,32 +145,35 @@ class ControlPlane:
             organization="system:masters",
         )
         signing = write_signing_key(self.pki_dir)
-        process = self._start(
-            "kube-apiserver",
-            [
-                str(self.binaries["kube-apiserver"]),
-                f"--etcd-servers={etcd_url}",
-                "--bind-address=127.0.0.1",
-                f"--secure-port={self.port}",
-                f"--tls-cert-file={serving.cert}",
-                f"--tls-private-key-file={serving.key}",
-                f"--client-ca-file={self.ca.pair.cert}",
-                f"--kubelet-client-certificate={kubelet_client.cert}",
-                f"--kubelet-client-key={kubelet_client.key}",
-                f"--service-account-key-file={signing.cert}",
-                f"--service-account-signing-key-file={signing.key}",
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-                f"--service-cluster-ip-range={SERVICE_CIDR}",
-                "--authorization-mode=Node,RBAC",
-                # Reach kubelets by address: node names resolve nowhere here.
-                "--kubelet-preferred-address-types=InternalIP",
-                "--enable-admission-plugins=NodeRestriction",
-                "--allow-privileged=true",
-                "--profiling=false",
-                "--v=0",
-            ],
-        )
-        wait_until(lambda: self._ready(process), 60, f"the apiserver of {self.name}")
+        return [
+            str(self.binaries["kube-apiserver"]),
+            f"--etcd-servers={etcd_url}",
+            "--bind-address=127.0.0.1",
+            *self._advertise_flags(),
+            f"--secure-port={self.port}",
+            f"--tls-cert-file={serving.cert}",
+            f"--tls-private-key-file={serving.key}",
+            f"--client-ca-file={self.ca.pair.cert}",
+            f"--kubelet-client-certificate={kubelet_client.cert}",
+            f"--kubelet-client-key={kubelet_client.key}",
+            f"--service-account-key-file={signing.cert}",
+            f"--service-account-signing-key-file={signing.key}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--authorization-mode=Node,RBAC",
+            # Reach kubelets by address: node names resolve nowhere here.
+            "--kubelet-preferred-address-types=InternalIP",
+            "--enable-admission-plugins=NodeRestriction",
+            "--allow-privileged=true",
+            "--profiling=false",
+            "--v=0",
+        ]
+
+    def _advertise_flags(self) -> list[str]:
+        # Left to itself, the apiserver would advertise the host's own address.
+        if self.advertise_address:
+            return [f"--advertise-address={self.advertise_address}"]
+        return ["--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none"]
 
     def _ready(self, process: Process) -> bool:
         context = ssl.create_default_context(cafile=str(self.ca.pair.cert))

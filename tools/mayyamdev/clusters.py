@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,6 +26,9 @@ class Cluster:
     workload_image: str
     image_pull_policy: str = "Never"
     has_node: bool = True
+    #: The `localcluster.LocalCluster` behind it, for tests that stop and start
+    #: its parts; None for kind and existing clusters.
+    local: Any = None
     _config: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +87,7 @@ def local_clusters(names: list[str]) -> Iterator[list[Cluster]]:
                 str(c.binaries["kubectl"]),
                 BUSYBOX_IMAGE,
                 has_node=c.node is not None,
+                local=c,
             )
             for c in started
         ]
