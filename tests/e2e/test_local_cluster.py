@@ -85,3 +85,33 @@ def test_two_clusters_run_at_the_same_time(clusters: list[Cluster]) -> None:
         assert f"namespace/{marker}" not in management.kubectl("get", "ns", "-o", "name").split()
     finally:
         workload.kubectl("delete", "namespace", marker, "--wait=false")
+
+
+def test_a_pod_reaches_the_apiserver_through_the_kubernetes_service(
+    management, make_namespace
+) -> None:
+    namespace = make_namespace(management)
+    service_ip = management.kubectl(
+        "get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}"
+    )
+    pod = busybox_pod(management, "client", ["sleep", "3600"])
+    management.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(pod))
+    management.kubectl(
+        "wait", "-n", namespace, "--for=condition=Ready", "pod/client", "--timeout=60s"
+    )
+
+    # Plain HTTP on the TLS port makes Go's server answer with a telltale 400:
+    # proof of the whole path, kube-proxy's rules, the node's relay and the
+    # apiserver behind them.
+    output = management.kubectl(
+        "exec",
+        "-n",
+        namespace,
+        "client",
+        "--",
+        "sh",
+        "-c",
+        f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 {service_ip} 443",
+    )
+
+    assert "Client sent an HTTP request to an HTTPS server" in output

@@ -29,6 +29,7 @@ COMMANDS = (
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
+    "kube-proxy",
     "kubelet",
     "kubectl",
     "helm",

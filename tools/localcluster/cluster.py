@@ -30,6 +30,8 @@ class LocalCluster:
         self.binaries = binaries
         self.control_plane = ControlPlane(name, workdir, binaries)
         self.node = Node(self.control_plane, binaries) if with_node else None
+        if self.node:
+            self.control_plane.advertise_address = self.node.ip
 
     @property
     def kubeconfig(self) -> Path:

@@ -2,10 +2,12 @@
 
 A node's kubelet runs in a network namespace of its own, where 127.0.0.1 is
 that namespace's loopback, not the host's. This process listens on the
-namespace's 127.0.0.1 and relays each connection to the same port on the
-host's 127.0.0.1, where the apiserver listens, so one kubeconfig serves both.
+namespace's 127.0.0.1 (and on any other address given) and relays each
+connection to the same port on the host's 127.0.0.1, where the apiserver
+listens, so one kubeconfig serves both. Pods reach it at the node's address,
+which the apiserver advertises for the ``kubernetes`` Service.
 
-Run as ``python -m localcluster.forward NETNS PORT``.
+Run as ``python -m localcluster.forward NETNS PORT [ADDRESS...]``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ def _setns(fd: int) -> None:
         raise OSError(ctypes.get_errno(), "setns failed")
 
 
-def listen_in_namespace(netns: str, port: int) -> socket.socket:
-    """A socket listening on 127.0.0.1:``port`` inside ``netns``.
+def listen_in_namespace(netns: str, port: int, addresses: list[str]) -> list[socket.socket]:
+    """Sockets listening on each of ``addresses`` at ``port`` inside ``netns``.
 
     A socket stays in the namespace it was created in, so the process can
     switch back to the host's namespace for the connections it makes.
@@ -36,26 +38,27 @@ def listen_in_namespace(netns: str, port: int) -> socket.socket:
     target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
     try:
         _setns(target)
-        listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
+        listeners = [socket.create_server((address, port)) for address in addresses]
         _setns(host)
     finally:
         os.close(target)
         os.close(host)
-    return listener
+    return listeners
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy one direction; at its end, half-close so the answer can still come back."""
     try:
         while data := await reader.read(65536):
             writer.write(data)
             await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
     except ConnectionError:
-        pass
-    finally:
         writer.close()
 
 
-async def serve(listener: socket.socket, port: int) -> None:
+async def serve(listeners: list[socket.socket], port: int) -> None:
     async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -63,20 +66,23 @@ async def serve(listener: socket.socket, port: int) -> None:
             writer.close()
             return
         await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        writer.close()
+        upstream_writer.close()
 
-    server = await asyncio.start_server(relay, sock=listener)
+    servers = [await asyncio.start_server(relay, sock=s) for s in listeners]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signo in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signo, stop.set)
-    async with server:
-        await stop.wait()
+    await stop.wait()
+    for server in servers:
+        server.close()
 
 
 def main() -> None:
     netns, port = sys.argv[1], int(sys.argv[2])
-    listener = listen_in_namespace(netns, port)
-    asyncio.run(serve(listener, port))
+    listeners = listen_in_namespace(netns, port, ["127.0.0.1", *sys.argv[3:]])
+    asyncio.run(serve(listeners, port))
 
 
 if __name__ == "__main__":

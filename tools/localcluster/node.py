@@ -86,10 +86,12 @@ class Node:
                 "localcluster.forward",
                 self.netns,
                 str(self.control_plane.port),
+                self.ip,
             ],
         )
         self._start_containerd()
         self._start_kubelet()
+        self._start_kube_proxy()
 
     def _create_network(self) -> None:
         _run("ip", "netns", "add", self.netns)
@@ -143,6 +145,8 @@ class Node:
                     "bridge": "cni0",
                     "isGateway": True,
                     "ipMasq": False,
+                    # A pod may reach itself through a Service address.
+                    "hairpinMode": True,
                     "ipam": {
                         "type": "host-local",
                         "dataDir": str(self.workdir / "ipam"),
@@ -263,6 +267,32 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 "nodefs.inodesFree": "1%",
             },
         }
+
+    def _start_kube_proxy(self) -> None:
+        """kube-proxy in iptables mode gives the node's pods Service addresses."""
+        config = self.workdir / "kube-proxy.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+                    "kind": "KubeProxyConfiguration",
+                    "clientConnection": {"kubeconfig": str(self.control_plane.kubeconfig)},
+                    "mode": "iptables",
+                    "clusterCIDR": POD_CIDR,
+                    "hostnameOverride": self.name,
+                    "metricsBindAddress": "127.0.0.1:10249",
+                    "healthzBindAddress": "127.0.0.1:10256",
+                    # The namespace's conntrack table is the host's: leave its size alone.
+                    "conntrack": {"maxPerCore": 0, "min": 0},
+                    "iptables": {"localhostNodePorts": False},
+                }
+            )
+        )
+        self._start(
+            "kube-proxy",
+            [str(self.binaries["kube-proxy"]), f"--config={config}"],
+            netns=self.netns,
+        )
 
     def check_running(self) -> None:
         for process in self.processes:
