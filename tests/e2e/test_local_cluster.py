@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mayyamdev.clusters import Cluster
 from tests.e2e.manifests import busybox_pod
 
@@ -71,8 +73,6 @@ def test_a_namespace_deletion_completes(management) -> None:
 def test_two_clusters_run_at_the_same_time(clusters: list[Cluster]) -> None:
     management, workload = clusters
     if management.kubeconfig == workload.kubeconfig:
-        import pytest
-
         pytest.skip("one existing cluster was given for every role")
 
     marker = "e2e-only-in-workload"
@@ -87,31 +87,40 @@ def test_two_clusters_run_at_the_same_time(clusters: list[Cluster]) -> None:
         workload.kubectl("delete", "namespace", marker, "--wait=false")
 
 
-def test_a_pod_reaches_the_apiserver_through_the_kubernetes_service(
-    management, make_namespace
-) -> None:
-    namespace = make_namespace(management)
-    service_ip = management.kubectl(
-        "get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}"
-    )
+def _answers_from_a_pod(management: Cluster, namespace: str, host: str, port: int) -> str:
+    """What an apiserver at host:port answers a pod that speaks plain HTTP to it.
+
+    Go's TLS server answers plain HTTP with a telltale 400, which proves the
+    whole path from the pod to a real apiserver.
+    """
     pod = busybox_pod(management, "client", ["sleep", "3600"])
     management.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(pod))
     management.kubectl(
         "wait", "-n", namespace, "--for=condition=Ready", "pod/client", "--timeout=60s"
     )
+    request = f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 {host} {port}"
+    return management.kubectl("exec", "-n", namespace, "client", "--", "sh", "-c", request)
 
-    # Plain HTTP on the TLS port makes Go's server answer with a telltale 400:
-    # proof of the whole path, kube-proxy's rules, the node's relay and the
-    # apiserver behind them.
-    output = management.kubectl(
-        "exec",
-        "-n",
-        namespace,
-        "client",
-        "--",
-        "sh",
-        "-c",
-        f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 {service_ip} 443",
+
+def test_a_pod_reaches_the_apiserver_through_the_kubernetes_service(
+    management, make_namespace
+) -> None:
+    service_ip = management.kubectl(
+        "get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}"
     )
 
-    assert "Client sent an HTTP request to an HTTPS server" in output
+    answer = _answers_from_a_pod(management, make_namespace(management), service_ip, 443)
+
+    assert "Client sent an HTTP request to an HTTPS server" in answer
+
+
+def test_a_pod_of_the_management_cluster_reaches_the_workload_apiserver(
+    management, workload, make_namespace
+) -> None:
+    if not workload.pod_server:
+        pytest.skip("the workload cluster is reached at its server URL")
+    host, port = workload.pod_server.removeprefix("https://").rsplit(":", 1)
+
+    answer = _answers_from_a_pod(management, make_namespace(management), host, int(port))
+
+    assert "Client sent an HTTP request to an HTTPS server" in answer

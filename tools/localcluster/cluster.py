@@ -31,7 +31,8 @@ class LocalCluster:
         self.control_plane = ControlPlane(name, workdir, binaries)
         self.node = Node(self.control_plane, binaries) if with_node else None
         if self.node:
-            self.control_plane.advertise_address = self.node.ip
+            self.control_plane.pod_address = self.node.ip
+            self.control_plane.advertise = True
 
     @property
     def kubeconfig(self) -> Path:
@@ -40,6 +41,12 @@ class LocalCluster:
     @property
     def server(self) -> str:
         return self.control_plane.server
+
+    @property
+    def pod_server(self) -> str | None:
+        """The URL at which pods on the first cluster's node reach this apiserver."""
+        address = self.control_plane.pod_address
+        return f"https://{address}:{self.control_plane.port}" if address else None
 
     def kubectl(self, *args: str, timeout: float = 60) -> str:
         """Run kubectl against this cluster and return its output."""
@@ -105,6 +112,14 @@ class LocalClusters:
             LocalCluster(name, self.root / name, binaries, with_node=(i == 0))
             for i, name in enumerate(names)
         ]
+
+        # The node's pods reach every cluster's apiserver, as pods of a real
+        # management cluster reach the clusters it manages.
+        node = self.clusters[0].node if self.clusters else None
+        if node:
+            for cluster in self.clusters[1:]:
+                cluster.control_plane.pod_address = node.ip
+                node.relay_ports.append(cluster.control_plane.port)
 
     def __enter__(self) -> list[LocalCluster]:
         self.start()

@@ -60,10 +60,13 @@ class ControlPlane:
     name: str
     workdir: Path
     binaries: dict[str, Path]
-    #: The address in-cluster clients reach this apiserver at, through the
-    #: node's relay; None for a cluster without a node, whose apiserver then
-    #: publishes no endpoints for the ``kubernetes`` Service.
-    advertise_address: str | None = None
+    #: The address the node's pods reach this apiserver at, through the
+    #: node's relay; it is in the serving certificate. None without a node.
+    pod_address: str | None = None
+    #: Whether to publish ``pod_address`` as the endpoint of the cluster's
+    #: ``kubernetes`` Service: only for the cluster the node belongs to.
+    #: Otherwise the apiserver publishes no endpoints.
+    advertise: bool = False
 
     def __post_init__(self) -> None:
         self.pki_dir = self.workdir / "pki"
@@ -136,8 +139,8 @@ class ControlPlane:
             "kubernetes.default.svc",
             "kubernetes.default.svc.cluster.local",
         ]
-        if self.advertise_address:
-            hosts.append(self.advertise_address)
+        if self.pod_address:
+            hosts.append(self.pod_address)
         serving = self.ca.issue("apiserver", "kube-apiserver", hosts=hosts)
         kubelet_client = self.ca.issue(
             "apiserver-kubelet-client",
@@ -171,8 +174,8 @@ class ControlPlane:
 
     def _advertise_flags(self) -> list[str]:
         # Left to itself, the apiserver would advertise the host's own address.
-        if self.advertise_address:
-            return [f"--advertise-address={self.advertise_address}"]
+        if self.pod_address and self.advertise:
+            return [f"--advertise-address={self.pod_address}"]
         return ["--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none"]
 
     def _ready(self, process: Process) -> bool:

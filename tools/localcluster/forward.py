@@ -1,13 +1,14 @@
 """Carry TCP connections from inside a node's network namespace to the host.
 
 A node's kubelet runs in a network namespace of its own, where 127.0.0.1 is
-that namespace's loopback, not the host's. This process listens on the
-namespace's 127.0.0.1 (and on any other address given) and relays each
-connection to the same port on the host's 127.0.0.1, where the apiserver
-listens, so one kubeconfig serves both. Pods reach it at the node's address,
-which the apiserver advertises for the ``kubernetes`` Service.
+that namespace's loopback, not the host's. This process listens on
+the namespace's 127.0.0.1 (and on any other address given) at each port given,
+and relays each connection to the same port on the host's 127.0.0.1, where an
+apiserver listens, so one kubeconfig serves both. Pods reach it at the node's
+address, which the node's own apiserver advertises for its ``kubernetes``
+Service.
 
-Run as ``python -m localcluster.forward NETNS PORT [ADDRESS...]``.
+Run as ``python -m localcluster.forward NETNS PORT[,PORT...] [ADDRESS...]``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def _setns(fd: int) -> None:
         raise OSError(ctypes.get_errno(), "setns failed")
 
 
-def listen_in_namespace(netns: str, port: int, addresses: list[str]) -> list[socket.socket]:
-    """Sockets listening on each of ``addresses`` at ``port`` inside ``netns``.
+def listen_in_namespace(netns: str, ports: list[int], addresses: list[str]) -> list[socket.socket]:
+    """Sockets listening on each of ``addresses`` at each of ``ports`` inside ``netns``.
 
     A socket stays in the namespace it was created in, so the process can
     switch back to the host's namespace for the connections it makes.
@@ -38,7 +39,7 @@ def listen_in_namespace(netns: str, port: int, addresses: list[str]) -> list[soc
     target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
     try:
         _setns(target)
-        listeners = [socket.create_server((address, port)) for address in addresses]
+        listeners = [socket.create_server((a, p)) for a in addresses for p in ports]
         _setns(host)
     finally:
         os.close(target)
@@ -58,8 +59,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
-async def serve(listeners: list[socket.socket], port: int) -> None:
+async def serve(listeners: list[socket.socket]) -> None:
     async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        port = writer.get_extra_info("sockname")[1]
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
@@ -80,9 +82,9 @@ async def serve(listeners: list[socket.socket], port: int) -> None:
 
 
 def main() -> None:
-    netns, port = sys.argv[1], int(sys.argv[2])
-    listeners = listen_in_namespace(netns, port, ["127.0.0.1", *sys.argv[3:]])
-    asyncio.run(serve(listeners, port))
+    netns, ports = sys.argv[1], [int(p) for p in sys.argv[2].split(",")]
+    listeners = listen_in_namespace(netns, ports, ["127.0.0.1", *sys.argv[3:]])
+    asyncio.run(serve(listeners))
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class Node:
         self.prefix = subnet.prefixlen
         self.cgroup = f"mayyam-{suffix}"
         self.socket = self.workdir / "containerd.sock"
+        #: Ports of apiservers on the host's 127.0.0.1 that the relay carries.
+        self.relay_ports = [control_plane.port]
         self.processes: list[Process] = []
 
     def _start(self, name: str, argv: list[str], netns: str | None = None) -> Process:
@@ -85,7 +87,7 @@ class Node:
                 "-m",
                 "localcluster.forward",
                 self.netns,
-                str(self.control_plane.port),
+                ",".join(str(p) for p in self.relay_ports),
                 self.ip,
             ],
         )
@@ -126,7 +128,11 @@ class Node:
         )
         wait_until(lambda: self._ctr_ok(process), 30, "containerd")
         for archive in images.ensure_images():
-            self._ctr("images", "import", str(archive))
+            self.import_image(archive)
+
+    def import_image(self, archive: Path) -> None:
+        """Import an image archive (``docker save`` or OCI) for the node's pods."""
+        self._ctr("images", "import", str(archive))
 
     def _ctr(self, *args: str) -> str:
         return _run("ctr", "--address", str(self.socket), "--namespace", "k8s.io", *args)

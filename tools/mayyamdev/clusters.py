@@ -26,6 +26,9 @@ class Cluster:
     workload_image: str
     image_pull_policy: str = "Never"
     has_node: bool = True
+    #: The URL at which pods of the management cluster reach this cluster's
+    #: apiserver, where it differs from `server` (local clusters).
+    pod_server: str | None = None
     #: The `localcluster.LocalCluster` behind it, for tests that stop and start
     #: its parts; None for kind and existing clusters.
     local: Any = None
@@ -87,6 +90,7 @@ def local_clusters(names: list[str]) -> Iterator[list[Cluster]]:
                 str(c.binaries["kubectl"]),
                 BUSYBOX_IMAGE,
                 has_node=c.node is not None,
+                pod_server=c.pod_server,
                 local=c,
             )
             for c in started
