@@ -55,10 +55,14 @@ class Cluster:
             return base64.b64decode(cluster["certificate-authority-data"])
         return Path(cluster["certificate-authority"]).read_bytes()
 
+    def kubectl_command(self, *args: str) -> list[str]:
+        """The argv of a kubectl command against this cluster."""
+        return [self.kubectl_path, f"--kubeconfig={self.kubeconfig}", *args]
+
     def kubectl(self, *args: str, input: str | None = None, timeout: float = 120) -> str:
         """Run kubectl against this cluster; raise with its stderr when it fails."""
         result = subprocess.run(
-            [self.kubectl_path, f"--kubeconfig={self.kubeconfig}", *args],
+            self.kubectl_command(*args),
             input=input,
             capture_output=True,
             text=True,

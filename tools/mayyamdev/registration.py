@@ -24,8 +24,16 @@ def install_crd(management: Cluster) -> None:
     )
 
 
-def create_service_account_token(workload: Cluster, account: str) -> str:
-    """A ServiceAccount on ``workload`` that may read namespaces; return a token for it."""
+READ_NAMESPACES = [
+    {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}
+]
+
+
+def create_service_account_token(
+    workload: Cluster, account: str, rules: list[dict] | None = None
+) -> str:
+    """A ServiceAccount on ``workload`` with ``rules`` (default: read namespaces),
+    bound cluster-wide; return a token for it."""
     workload.apply(
         [
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ACCOUNT_NAMESPACE}},
@@ -38,13 +46,7 @@ def create_service_account_token(workload: Cluster, account: str) -> str:
                 "apiVersion": "rbac.authorization.k8s.io/v1",
                 "kind": "ClusterRole",
                 "metadata": {"name": f"{account}-reader"},
-                "rules": [
-                    {
-                        "apiGroups": [""],
-                        "resources": ["namespaces"],
-                        "verbs": ["get", "list", "watch"],
-                    }
-                ],
+                "rules": rules or READ_NAMESPACES,
             },
             {
                 "apiVersion": "rbac.authorization.k8s.io/v1",

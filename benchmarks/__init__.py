@@ -1,0 +1,1 @@
+"""Benchmarks of Mayyam against calling the clusters directly."""
