@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import signal
+import socket
 import tempfile
 import threading
 import urllib.request
@@ -50,20 +51,40 @@ def _namespaces(url: str, token: str) -> list[str]:
         return [n["name"] for n in json.load(response)]
 
 
+def _check_port_free(port: int) -> None:
+    """Fail early, and clearly, if another server already listens on ``port``."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"demo: port {port} is in use; choose another with --port") from None
+
+
 def main() -> None:
     args = _parse()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    stop = threading.Event()
+    _check_port_free(args.port)
+    # Until everything runs, Ctrl-C interrupts the start-up, and the exit
+    # stack stops what had started.
     for signo in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signo, lambda *_: stop.set())
+        signal.signal(signo, signal.default_int_handler)
+    try:
+        _run(args)
+    except KeyboardInterrupt:
+        raise SystemExit("demo: interrupted; everything it started has stopped") from None
 
+
+def _run(args: argparse.Namespace) -> None:
     with ExitStack() as stack:
         cluster = _cluster(args, stack)
         cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
         register(cluster, cluster, CLUSTER_ID, NAMESPACE)
 
         logs = Path(tempfile.mkdtemp(prefix="mayyam-demo-"))
+        secret_file = logs / "jwt-secret"
         product = Product(cluster.kubeconfig, NAMESPACE, logs, new_jwt_secret())
+        secret_file.write_text(product.jwt_secret)
+        secret_file.chmod(0o600)
         stack.callback(product.stop)
         product.start_operator()
         cluster.kubectl(
@@ -81,13 +102,27 @@ def main() -> None:
         names = _namespaces(url, token)
         print(cluster.kubectl("get", "mayyamclusters", "-n", NAMESPACE), flush=True)
         print(f"The API serves cluster '{CLUSTER_ID}' with namespaces {', '.join(names)}.")
-        print(f"Logs: {logs}; kubeconfig of the cluster: {cluster.kubeconfig}\n")
+        print(f"Logs (kept after the demo): {logs}")
+        print(f"Kubeconfig of the cluster: {cluster.kubeconfig}\n")
         print(f"export TOKEN={token}")
         print(f'curl -s -H "Authorization: Bearer $TOKEN" {url}\n')
+        print("More tokens, for other users and roles:")
+        print(
+            f"  MAYYAM_JWT_SECRET=$(cat {secret_file}) .venv/bin/mayyam token --sub NAME "
+            "--roles viewer\n"
+        )
         print("Mayyam is running; press Ctrl-C to stop everything.", flush=True)
-        while not stop.wait(1):
-            for process in product.processes:
-                process.check_running()
+        _wait_for_stop(product)
+
+
+def _wait_for_stop(product: Product) -> None:
+    """Run until SIGINT or SIGTERM, or until a component exits."""
+    stop = threading.Event()
+    for signo in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signo, lambda *_: stop.set())
+    while not stop.wait(1):
+        for process in product.processes:
+            process.check_running()
 
 
 if __name__ == "__main__":
