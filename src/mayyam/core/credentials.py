@@ -97,7 +97,8 @@ def read_endpoint(cluster: Mapping[str, Any], secret: SecretSource | None) -> Cl
         )
     if secret is None:
         raise CredentialsError(
-            f"Secret {secret_name!r} of MayyamCluster {name!r} was not found in its namespace.",
+            f"Secret {secret_name!r} of MayyamCluster {name!r} was not found in its namespace; "
+            "create it, or correct spec.credentials.secretRef.name.",
             reason="SecretNotFound",
         )
 

@@ -40,7 +40,8 @@ def advise(error: ClusterAccessError, timeout: float) -> str:
         )
     if isinstance(error, ClusterApiError):
         return (
-            f"The API server answered HTTP {error.status} ({error.reason}): {error.message} "
+            f"The API server answered HTTP {error.status} ({error.reason}): "
+            f"{_sentence(error.message)} "
             "Check that spec.server is the URL of the API server itself."
         )
     advice = _ADVICE.get(error.reason, _ADVICE["Unreachable"])
@@ -57,7 +58,7 @@ def refused_credentials(cluster: Mapping[str, Any], error: ClusterApiError) -> s
         )
     return (
         f"The credentials from {where} are valid, but the API server refused what "
-        f"Mayyam needs (HTTP 403): {error.message} Grant at least get and list on "
+        f"Mayyam needs (HTTP 403): {_sentence(error.message)} Grant at least get and list on "
         "namespaces to that identity."
     )
 
@@ -67,3 +68,8 @@ def _credentials_origin(cluster: Mapping[str, Any]) -> str:
     if secret is None:
         return "the operator's own ServiceAccount"
     return f"Secret {secret!r}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
