@@ -142,6 +142,18 @@ def status_managers(management: Cluster, namespace: str, name: str) -> set[str]:
     }
 
 
+def last_prober(management: Cluster, namespace: str, name: str) -> str | None:
+    """The field manager that wrote ``status.lastProbeTime`` last: it changes
+    with every probe, so its owner is the replica that probes."""
+    obj = management.kubectl_json(
+        "get", "-n", namespace, f"mayyamcluster/{name}", "--show-managed-fields"
+    )
+    for entry in obj["metadata"].get("managedFields", []):
+        if "f:lastProbeTime" in (entry.get("fieldsV1") or {}).get("f:status", {}):
+            return entry["manager"]
+    return None
+
+
 def condition_of(obj: dict, condition_type: str) -> dict:
     conditions = (obj.get("status") or {}).get("conditions") or []
     return next((c for c in conditions if c["type"] == condition_type), {})
