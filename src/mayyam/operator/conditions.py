@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from mayyam.core import crd
+
 CREDENTIALS_VALID = "CredentialsValid"
 REACHABLE = "Reachable"
-READY = "Ready"
+READY = crd.READY_CONDITION
 
 #: The condition types, in the order the status lists them.
 CONDITION_TYPES = (CREDENTIALS_VALID, REACHABLE, READY)

@@ -11,6 +11,7 @@ schema.
 import asyncio
 import logging
 import threading
+from collections.abc import Coroutine
 from typing import Any
 
 import kopf
@@ -65,7 +66,7 @@ async def operate(
         logger.info(
             "Watching MayyamClusters in namespace %r as %r.", settings.namespace, settings.identity
         )
-        kopf_task = asyncio.create_task(
+        await _run_until_crash(
             kopf.operator(
                 registry=registry,
                 settings=build_kopf_settings(),
@@ -74,17 +75,25 @@ async def operate(
                 namespaces=[settings.namespace],
                 stop_flag=stop_flag,
                 ready_flag=ready_flag,
-            )
+            ),
+            crashed,
         )
-        waited: set[asyncio.Future[Any]] = {kopf_task, crashed}
-        await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
-        if crashed.done():
-            kopf_task.cancel()
-            await asyncio.gather(kopf_task, return_exceptions=True)
-            raise OperatorCrashedError("A background task of the operator failed.")
-        await kopf_task
     finally:
         management.close()
+
+
+async def _run_until_crash(
+    operator: Coroutine[Any, Any, None], crashed: "asyncio.Future[BaseException]"
+) -> None:
+    """Run kopf until it stops, or stop it when a background task crashed."""
+    kopf_task = asyncio.create_task(operator)
+    waited: set[asyncio.Future[Any]] = {kopf_task, crashed}
+    await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+    if crashed.done():
+        kopf_task.cancel()
+        await asyncio.gather(kopf_task, return_exceptions=True)
+        raise OperatorCrashedError("A background task of the operator failed.")
+    await kopf_task
 
 
 class OperatorCrashedError(MayyamError):
