@@ -5,7 +5,8 @@
     mayyam token --sub NAME [--roles r1,r2] [--ttl SECONDS]
 
 Settings come from ``MAYYAM_*`` environment variables (see
-``mayyam.core.config`` and ``mayyam.api.config``).
+``mayyam.core.config``, ``mayyam.operator.config``, ``mayyam.api.config`` and,
+for the log output, ``mayyam.core.logs``).
 """
 
 import argparse
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from mayyam.core.errors import MayyamError
+from mayyam.core.logs import LogSettings, configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +25,9 @@ logger = logging.getLogger(__name__)
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
     try:
+        logs = LogSettings()
+        configure_logging(args.log_format or logs.log_format, args.log_level or logs.log_level)
         status: int = args.run(args)
     except ValidationError as e:
         print(f"mayyam: invalid settings:\n{_describe_invalid_settings(e)}", file=sys.stderr)
@@ -45,9 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default="info",
         choices=["debug", "info", "warning", "error"],
-        help="the lowest level of log messages to show (default: info)",
+        help="the lowest level of log messages to show (default: MAYYAM_LOG_LEVEL, else info)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="how log records are written (default: MAYYAM_LOG_FORMAT, else text)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -68,10 +71,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_operator(args: argparse.Namespace) -> int:
-    from mayyam.core.config import Settings
-    from mayyam.operator import run_operator
+    from mayyam.operator import OperatorSettings, run_operator
 
-    run_operator(Settings())
+    run_operator(OperatorSettings())
     return 0
 
 

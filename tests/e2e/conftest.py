@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from mayyamdev.clusters import Cluster
+from mayyamdev.product import Product
+from tests.e2e.helpers import FAST_OPERATOR, start_product
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,3 +34,18 @@ def make_namespace() -> Iterator[Callable[[Cluster], str]]:
     yield make
     for cluster, name in created:
         cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found")
+
+
+@pytest.fixture
+def product(management: Cluster, make_namespace, tmp_path) -> Iterator[Product]:
+    """Mayyam, not yet started, for a namespace of the management cluster."""
+    product = start_product(management, make_namespace(management), tmp_path)
+    yield product
+    product.stop()
+
+
+@pytest.fixture
+def operating(product: Product) -> Product:
+    """``product`` with one operator running, quick enough to test."""
+    product.start_operator(env=FAST_OPERATOR)
+    return product

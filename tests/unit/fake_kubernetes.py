@@ -68,6 +68,20 @@ class Authority:
         )
         return cert_path, key_path
 
+    def issue_client_certificate(self, name: str) -> tuple[str, str]:
+        """A client certificate for ``name`` and its key, both as PEM text."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        certificate = _builder(subject, self.certificate.subject, key.public_key()).sign(
+            self.key, hashes.SHA256()
+        )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any) -> x509.CertificateBuilder:
     now = datetime.datetime.now(datetime.UTC)

@@ -1,10 +1,22 @@
 """The mayyam command line."""
 
+import logging
+from collections.abc import Iterator
+
 import jwt
 import pytest
 from factories import JWT_SECRET
 
 from mayyam.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """main() installs a log handler; later tests must not write through it."""
+    yield
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_mayyam_handler", False)]:
+        root.removeHandler(handler)
 
 
 def test_token_prints_a_jwt_for_the_user_and_roles(
@@ -60,3 +72,25 @@ def test_the_operator_fails_clearly_without_a_management_cluster(
 
     assert main(["operator"]) == 1
     assert "MAYYAM_KUBECONFIG" in capsys.readouterr().err
+
+
+def test_the_log_format_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mayyam.core.logs import JsonFormatter
+
+    monkeypatch.setenv("MAYYAM_JWT_SECRET", JWT_SECRET)
+    monkeypatch.setenv("MAYYAM_LOG_FORMAT", "json")
+
+    assert main(["token", "--sub", "alice"]) == 0
+    ours = [h for h in logging.getLogger().handlers if getattr(h, "_mayyam_handler", False)]
+    assert [type(h.formatter) for h in ours] == [JsonFormatter]
+
+
+def test_an_unknown_log_format_is_refused_by_its_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MAYYAM_LOG_FORMAT", "xml")
+
+    assert main(["token", "--sub", "alice"]) == 2
+    assert "MAYYAM_LOG_FORMAT" in capsys.readouterr().err

@@ -1,19 +1,22 @@
-"""The Ready condition, and how a probe's verdict lands in the status."""
+"""The three conditions, and how a probe's verdict lands in the status."""
 
 from datetime import UTC, datetime, timedelta
 
-import kopf
-
 from mayyam.operator.conditions import Condition, merge_condition
-from mayyam.operator.handlers import record_probe
-from mayyam.operator.probe import ProbeResult
+from mayyam.operator.probe import ProbeResult, Verdict
+from mayyam.operator.status import ready_change, render_status
 
 EARLIER = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 LATER = EARLIER + timedelta(minutes=5)
 
+ACCEPTED = Verdict("True", "Accepted", "Accepted.")
+CONNECTED = Verdict("True", "Connected", "It answered.")
+NOT_TRIED = Verdict("Unknown", "NotTried", "Not tried.")
 
-def ready(status: bool, reason: str = "Connected", generation: int = 1) -> Condition:
-    return Condition("Ready", status, reason, f"{reason}.", observed_generation=generation)
+
+def ready(status: bool, reason: str = "Ready", generation: int = 1) -> Condition:
+    text = "True" if status else "False"
+    return Condition("Ready", text, reason, f"{reason}.", observed_generation=generation)
 
 
 def test_a_new_condition_gets_the_current_time() -> None:
@@ -22,8 +25,8 @@ def test_a_new_condition_gets_the_current_time() -> None:
     assert condition == {
         "type": "Ready",
         "status": "True",
-        "reason": "Connected",
-        "message": "Connected.",
+        "reason": "Ready",
+        "message": "Ready.",
         "lastTransitionTime": "2025-01-01T12:00:00Z",
         "observedGeneration": 1,
     }
@@ -58,28 +61,53 @@ def test_conditions_of_other_types_are_kept_in_place() -> None:
     assert merged[1] == other
 
 
-def test_a_successful_probe_records_the_version_and_the_probe_time() -> None:
-    patch = kopf.Patch()
-    result = ProbeResult(True, "Connected", "It answered.", kubernetes_version="v1.34.2")
+def test_ready_is_true_only_when_credentials_and_reachability_are() -> None:
+    assert ProbeResult(ACCEPTED, CONNECTED).ready.status == "True"
 
-    record_probe(patch, {}, result, generation=3, now=EARLIER)
+    refused = Verdict("False", "Unauthorized", "No.")
+    unreachable = Verdict("False", "Timeout", "Slow.")
+    assert ProbeResult(refused, CONNECTED).ready == Verdict("False", "Unauthorized", "No.")
+    assert ProbeResult(NOT_TRIED, unreachable).ready == Verdict("False", "Timeout", "Slow.")
 
-    status = patch["status"]
+
+def test_a_successful_probe_records_all_three_conditions_the_version_and_the_nodes() -> None:
+    result = ProbeResult(ACCEPTED, CONNECTED, kubernetes_version="v1.34.2", node_count=3)
+
+    status = render_status({}, result, generation=3, now=EARLIER)
+
+    assert [c["type"] for c in status["conditions"]] == ["CredentialsValid", "Reachable", "Ready"]
+    assert all(c["status"] == "True" for c in status["conditions"])
+    assert all(c["observedGeneration"] == 3 for c in status["conditions"])
     assert status["kubernetesVersion"] == "v1.34.2"
+    assert status["nodeCount"] == 3
     assert status["lastProbeTime"] == "2025-01-01T12:00:00Z"
-    assert status["conditions"][0]["observedGeneration"] == 3
 
 
-def test_a_failed_probe_keeps_the_last_known_version() -> None:
-    patch = kopf.Patch()
-    previous = {
-        "kubernetesVersion": "v1.34.2",
-        "conditions": merge_condition([], ready(True), now=EARLIER),
-    }
+def test_a_failed_probe_keeps_the_last_known_version_and_forgets_the_nodes() -> None:
+    previous = render_status(
+        {}, ProbeResult(ACCEPTED, CONNECTED, "v1.34.2", 3), generation=1, now=EARLIER
+    )
+    failed = ProbeResult(NOT_TRIED, Verdict("False", "Timeout", "Slow."))
 
-    record_probe(patch, previous, ProbeResult(False, "Timeout", "Slow."), generation=1, now=LATER)
+    status = render_status(previous, failed, generation=1, now=LATER)
 
-    assert "kubernetesVersion" not in patch["status"]
-    [condition] = patch["status"]["conditions"]
-    assert (condition["status"], condition["reason"]) == ("False", "Timeout")
-    assert condition["lastTransitionTime"] == "2025-01-01T12:05:00Z"
+    assert "kubernetesVersion" not in status
+    assert status["nodeCount"] is None
+    credentials, reachable, ready_ = status["conditions"]
+    assert (credentials["status"], credentials["reason"]) == ("Unknown", "NotTried")
+    assert (reachable["status"], reachable["reason"]) == ("False", "Timeout")
+    assert (ready_["status"], ready_["reason"]) == ("False", "Timeout")
+    assert ready_["lastTransitionTime"] == "2025-01-01T12:05:00Z"
+
+
+def test_an_event_is_due_only_when_ready_changes() -> None:
+    good = render_status({}, ProbeResult(ACCEPTED, CONNECTED), generation=1, now=EARLIER)
+    still_good = render_status(good, ProbeResult(ACCEPTED, CONNECTED), generation=1, now=LATER)
+    bad = render_status(
+        good, ProbeResult(NOT_TRIED, Verdict("False", "Timeout", "Slow.")), generation=1, now=LATER
+    )
+
+    assert ready_change({}, good) is not None
+    assert ready_change(good, still_good) is None
+    change = ready_change(good, bad)
+    assert change is not None and change["reason"] == "Timeout"

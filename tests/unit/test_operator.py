@@ -6,7 +6,7 @@ from unittest import mock
 import kopf
 from kubernetes.client import Configuration
 
-from mayyam.operator.handlers import register_handlers
+from mayyam.operator.handlers import QuietObservers, register_handlers
 from mayyam.operator.runner import build_kopf_settings, connection_info, register_login
 
 
@@ -27,20 +27,19 @@ def test_only_warnings_become_events_and_no_peering_is_needed() -> None:
     assert settings.peering.standalone is True
 
 
-def test_handlers_cover_create_spec_changes_and_resume_without_finalizers() -> None:
+def test_kopf_only_watches_so_it_never_adds_a_finalizer_or_patches_objects() -> None:
     registry = kopf.OperatorRegistry()
 
-    register_handlers(registry, prober=mock.Mock())
+    register_handlers(registry, monitor=mock.Mock(), elector=mock.Mock())
 
-    handlers = registry._changing.get_all_handlers()
-    assert sorted(h.id for h in handlers) == [
-        "probe-on-change/spec",
-        "probe-on-create",
-        "probe-on-resume",
-    ]
-    # Timers, daemons and deletion handlers would each add a finalizer.
+    watching = registry._watching.get_all_handlers()
+    assert sorted(h.id for h in watching) == ["observe-clusters", "observe-secrets"]
+    # Change handlers would patch bookkeeping into every object; timers,
+    # daemons and deletion handlers would each add a finalizer.
+    assert registry._changing.get_all_handlers() == []
     assert registry._spawning.get_all_handlers() == []
-    assert all(h.reason != "delete" for h in handlers)
+    activities = sorted(h.id for h in registry._activities.get_all_handlers())
+    assert activities == ["start-tasks", "stop-tasks"]
 
 
 def test_kopf_logs_in_with_the_management_credentials() -> None:
@@ -61,3 +60,13 @@ def test_a_bearer_token_configuration_becomes_kopf_connection_info() -> None:
     assert info.ca_data == "-----BEGIN CERTIFICATE-----"
     assert info.insecure is False
     assert info.default_namespace == "mayyam"
+
+
+def test_kopf_does_not_log_a_line_for_every_event_the_observers_get() -> None:
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("kopf.objects", logging.INFO, "", 0, message, None, None)
+
+    quiet = QuietObservers()
+
+    assert not quiet.filter(record("Handler 'observe-clusters' succeeded."))
+    assert quiet.filter(record("Handler 'observe-clusters' failed with an exception."))

@@ -1,4 +1,11 @@
-"""Mayyam's own components, run as real processes against real clusters."""
+"""Mayyam's own components, run as real processes against real clusters.
+
+An operator can be started with a resolver of its own (``local_dns``): in a
+mount namespace of its own, ``/etc/resolv.conf`` then names only 127.0.0.1,
+where no DNS server listens, so every lookup fails at once and no query
+leaves the machine. Tests use it to see how a name that cannot be resolved
+is reported.
+"""
 
 from __future__ import annotations
 
@@ -37,12 +44,27 @@ class Product:
         self.processes: list[Process] = []
         self.api_url = ""
 
-    def start_operator(self) -> Process:
-        process = Process(
-            "operator", [MAYYAM, "operator"], self.logs / "operator.log", env=self.env
-        )
+    def start_operator(
+        self,
+        name: str = "operator",
+        env: dict[str, str] | None = None,
+        *,
+        local_dns: bool = False,
+    ) -> Process:
+        """Start ``mayyam operator``; ``env`` adds to or overrides the settings."""
+        argv = [MAYYAM, "operator"]
+        if local_dns:
+            argv = self._with_local_resolver(argv)
+        process = Process(name, argv, self.logs / f"{name}.log", env={**self.env, **(env or {})})
         self.processes.append(process)
         return process
+
+    def _with_local_resolver(self, argv: list[str]) -> list[str]:
+        resolv_conf = self.logs / "resolv.conf"
+        resolv_conf.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
+        # unshare makes the new mount namespace private: the host keeps its file.
+        script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"'
+        return ["unshare", "--mount", "--", "sh", "-c", script, str(resolv_conf), *argv]
 
     def start_api(self, port: int | None = None) -> Process:
         port = port or free_port()
@@ -71,3 +93,8 @@ class Product:
         for process in reversed(self.processes):
             process.stop()
         self.processes.clear()
+
+    def stop_process(self, process: Process) -> None:
+        """Stop one component, politely."""
+        process.stop()
+        self.processes.remove(process)

@@ -8,6 +8,8 @@ time: each entry point constructs a settings object and hands it on.
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mayyam.core.management import SERVICE_ACCOUNT_DIR
+
 
 class Settings(BaseSettings):
     """What both components need: where the management cluster is, and
@@ -31,6 +33,14 @@ class Settings(BaseSettings):
         description=(
             "Kubeconfig of the management cluster (MAYYAM_KUBECONFIG, else "
             "KUBECONFIG). Unset means the in-cluster service account."
+        ),
+    )
+    service_account_dir: str = Field(
+        default=SERVICE_ACCOUNT_DIR,
+        min_length=1,
+        description=(
+            "Where the Pod's ServiceAccount token and ca.crt are, when no kubeconfig "
+            "is set; tests point it at files of their own."
         ),
     )
     connect_timeout: float = Field(

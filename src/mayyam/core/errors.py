@@ -12,7 +12,8 @@ The tree::
      ├── CredentialsError          a MayyamCluster's credentials cannot be used
      └── ClusterAccessError        a call to a cluster did not succeed, e.g.
           │                        its answer did not fit the API's schema
-          ├── ClusterUnreachableError   no HTTP answer: refused, DNS, TLS, reset
+          ├── ClusterUnreachableError   no HTTP answer: ConnectionRefused,
+          │                             DNSFailure, TLSVerificationFailed, ...
           ├── ClusterTimeoutError       connecting or reading took too long
           └── ClusterApiError           the cluster answered with an error status
 
@@ -44,7 +45,8 @@ class CredentialsError(MayyamError):
     """A MayyamCluster's spec or Secret cannot be turned into a client.
 
     Typical reasons: ``SecretNotFound``, ``SecretKeyMissing``,
-    ``InvalidCertificate``, ``InvalidSpec``.
+    ``SecretKeyInvalid``, ``InvalidCertificate``, ``InvalidKubeconfig``,
+    ``KubeconfigUnsupported``, ``CredentialsAmbiguous``, ``InvalidSpec``.
     """
 
     reason = "CredentialsInvalid"

@@ -4,12 +4,18 @@ Both components reach the management cluster the same way: the kubeconfig
 from the settings (``MAYYAM_KUBECONFIG``, else ``KUBECONFIG``) when one is
 set, else the service account of the Pod they run in. A client built here
 never touches the Kubernetes client's process-wide default configuration.
+
+The service account is read where Kubernetes mounts it, or from another
+directory with the same files (``token``, ``ca.crt``): tests use that to run
+a component as a Pod would, without a Pod.
 """
 
 import logging
+import os
 
 from kubernetes import config as kube_config
 from kubernetes.client import ApiClient, Configuration
+from kubernetes.config.incluster_config import InClusterConfigLoader
 
 from mayyam.core.errors import ConfigurationError
 
@@ -18,8 +24,13 @@ logger = logging.getLogger(__name__)
 #: How the management cluster is named in messages.
 MANAGEMENT_CLUSTER = "management"
 
+#: Where Kubernetes mounts the token and CA of a Pod's ServiceAccount.
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-def load_management_configuration(kubeconfig: str | None) -> Configuration:
+
+def load_management_configuration(
+    kubeconfig: str | None, *, service_account_dir: str | None = None
+) -> Configuration:
     """Load how to reach the management cluster, without connecting to it."""
     configuration = Configuration()
 
@@ -37,8 +48,13 @@ def load_management_configuration(kubeconfig: str | None) -> Configuration:
             ) from e
         logger.debug("The management cluster is configured from %r.", kubeconfig)
     else:
+        directory = service_account_dir or SERVICE_ACCOUNT_DIR
+        loader = InClusterConfigLoader(
+            token_filename=os.path.join(directory, "token"),
+            cert_filename=os.path.join(directory, "ca.crt"),
+        )
         try:
-            kube_config.load_incluster_config(client_configuration=configuration)
+            loader.load_and_set(configuration)
         except kube_config.ConfigException as e:
             raise ConfigurationError(
                 "No management kubeconfig is set (MAYYAM_KUBECONFIG or KUBECONFIG) "
@@ -50,9 +66,13 @@ def load_management_configuration(kubeconfig: str | None) -> Configuration:
     return configuration
 
 
-def load_management_client(kubeconfig: str | None) -> ApiClient:
+def load_management_client(
+    kubeconfig: str | None, *, service_account_dir: str | None = None
+) -> ApiClient:
     """Build a client of the management cluster."""
-    return ApiClient(load_management_configuration(kubeconfig))
+    return ApiClient(
+        load_management_configuration(kubeconfig, service_account_dir=service_account_dir)
+    )
 
 
 def configure_client_defaults(configuration: Configuration) -> None:

@@ -91,9 +91,9 @@ def transport_error(cluster: str, error: BaseException) -> ClusterAccessError:
     # NewConnectionError derives from ConnectTimeoutError, so it goes first.
     if isinstance(error, urllib3.exceptions.NameResolutionError):
         return ClusterUnreachableError(
-            f"The address of cluster {cluster!r} cannot be resolved.",
+            f"The host name of cluster {cluster!r} cannot be resolved ({_resolver_detail(error)}).",
             cluster=cluster,
-            reason="Unreachable",
+            reason="DNSFailure",
         )
     if isinstance(error, urllib3.exceptions.NewConnectionError):
         return _connection_error(cluster, error)
@@ -102,10 +102,11 @@ def transport_error(cluster: str, error: BaseException) -> ClusterAccessError:
             f"Cluster {cluster!r} did not answer in time.", cluster=cluster, reason="Timeout"
         )
     if isinstance(error, urllib3.exceptions.SSLError | ssl.SSLError):
+        verification = _verification_error(error)
         return ClusterUnreachableError(
             f"The TLS handshake with cluster {cluster!r} failed: {_tls_detail(error)}",
             cluster=cluster,
-            reason="TLSError",
+            reason="TLSVerificationFailed" if verification else "TLSError",
         )
     return ClusterUnreachableError(
         f"Cluster {cluster!r} cannot be reached ({type(error).__name__}).",
@@ -130,12 +131,35 @@ def _connection_error(cluster: str, error: BaseException) -> ClusterAccessError:
 
 def _tls_detail(error: BaseException) -> str:
     """The OpenSSL verdict, e.g. ``certificate verify failed``, if present."""
-    for found in (error, error.__cause__, error.__context__, *error.args):
-        if isinstance(found, ssl.SSLCertVerificationError) and found.verify_message:
-            return f"certificate verify failed: {found.verify_message}."
+    verification = _verification_error(error)
+    if verification is not None:
+        # OpenSSL's verdict, or the host name check that urllib3 makes itself.
+        detail = getattr(verification, "verify_message", None) or str(verification)
+        return f"certificate verify failed: {detail}."
+    for found in _causes(error):
         if isinstance(found, ssl.SSLError) and found.reason:
             return str(found.reason).replace("_", " ").lower() + "."
     return "the connection was not secured."
+
+
+def _verification_error(error: BaseException) -> ssl.CertificateError | None:
+    """The certificate verification failure behind ``error``, if it is one."""
+    for found in _causes(error):
+        if isinstance(found, ssl.CertificateError):
+            return found
+    return None
+
+
+def _causes(error: BaseException) -> list[object]:
+    return [error, error.__cause__, error.__context__, *error.args]
+
+
+def _resolver_detail(error: BaseException) -> str:
+    """The resolver's own words, e.g. ``Name or service not known``."""
+    for found in (error.__cause__, error.__context__):
+        if isinstance(found, OSError) and found.strerror:
+            return found.strerror
+    return "no address found"
 
 
 def _read_status_object(body: object) -> tuple[str | None, str | None]:

@@ -1,5 +1,14 @@
 """Conditions in a MayyamCluster's status, written the Kubernetes way.
 
+A MayyamCluster has three conditions, always in this order:
+
+* ``CredentialsValid`` -- the Secret holds usable credentials and the API
+  server accepted them; ``Unknown`` while they could not be tried;
+* ``Reachable`` -- the API server answered; ``Unknown`` while there was
+  nothing to try it with;
+* ``Ready`` -- both of the above: Mayyam can work with the cluster. When it
+  is not, its reason is the reason of the first condition that failed.
+
 A condition's ``lastTransitionTime`` says when its ``status`` last changed,
 not when it was last checked, so a probe that confirms the previous verdict
 keeps the old time. The time of each probe goes to ``status.lastProbeTime``.
@@ -8,7 +17,18 @@ keeps the old time. The time of each probe goes to ``status.lastProbeTime``.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
+
+from mayyam.core import crd
+
+CREDENTIALS_VALID = "CredentialsValid"
+REACHABLE = "Reachable"
+READY = crd.READY_CONDITION
+
+#: The condition types, in the order the status lists them.
+CONDITION_TYPES = (CREDENTIALS_VALID, REACHABLE, READY)
+
+Status = Literal["True", "False", "Unknown"]
 
 
 @dataclass(frozen=True)
@@ -16,7 +36,7 @@ class Condition:
     """One observation about a MayyamCluster, e.g. whether it is Ready."""
 
     type: str
-    status: bool
+    status: Status
     reason: str
     message: str
     observed_generation: int | None = None
@@ -27,6 +47,13 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def find_condition(
+    conditions: Sequence[Mapping[str, Any]], condition_type: str
+) -> Mapping[str, Any] | None:
+    """The first condition of a type, or ``None``."""
+    return next((c for c in conditions if c.get("type") == condition_type), None)
+
+
 def merge_condition(
     existing: Sequence[Mapping[str, Any]], condition: Condition, *, now: datetime
 ) -> list[dict[str, Any]]:
@@ -35,17 +62,16 @@ def merge_condition(
     Conditions of other types are kept as they are and in their order; a new
     type is appended.
     """
-    new_status = "True" if condition.status else "False"
-    previous = next((c for c in existing if c.get("type") == condition.type), None)
+    previous = find_condition(existing, condition.type)
 
     # Keep the time of the last change when the status did not change.
     transition_time = format_time(now)
-    if previous is not None and previous.get("status") == new_status:
+    if previous is not None and previous.get("status") == condition.status:
         transition_time = previous.get("lastTransitionTime") or transition_time
 
     rendered: dict[str, Any] = {
         "type": condition.type,
-        "status": new_status,
+        "status": condition.status,
         "reason": condition.reason,
         "message": condition.message,
         "lastTransitionTime": transition_time,
@@ -62,4 +88,14 @@ def merge_condition(
             merged.append(rendered)
     if previous is None:
         merged.append(rendered)
+    return merged
+
+
+def merge_conditions(
+    existing: Sequence[Mapping[str, Any]], conditions: Sequence[Condition], *, now: datetime
+) -> list[dict[str, Any]]:
+    """Merge several conditions, one after the other."""
+    merged = [dict(c) for c in existing]
+    for condition in conditions:
+        merged = merge_condition(merged, condition, now=now)
     return merged
