@@ -2,7 +2,8 @@
 
     mayyam operator                       run the operator
     mayyam api [--host H] [--port P]      serve the API with uvicorn
-    mayyam token --sub NAME [--roles r1,r2] [--ttl SECONDS]
+    mayyam token --sub NAME [--roles r1,r2] [--clusters 'prod-*,dev'] [--ttl SECONDS]
+                 [--private-key FILE]
 
 Settings come from ``MAYYAM_*`` environment variables (see
 ``mayyam.core.config``, ``mayyam.operator.config``, ``mayyam.api.config`` and,
@@ -65,7 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a development bearer token")
     token.add_argument("--sub", required=True, help="the user the token names")
     token.add_argument("--roles", default="", help="comma-separated role names")
+    token.add_argument(
+        "--clusters", help="comma-separated glob patterns of the clusters it reaches (default: all)"
+    )
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.add_argument(
+        "--private-key",
+        type=argparse.FileType("r"),
+        help="PEM private key that signs it, for public-key algorithms (MAYYAM_JWT_ALGORITHMS)",
+    )
     token.set_defaults(run=_print_token)
     return parser
 
@@ -96,15 +105,35 @@ def _print_token(args: argparse.Namespace) -> int:
         print("mayyam: --ttl must be a positive number of seconds", file=sys.stderr)
         return 2
 
-    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
-    print(issue_token(ApiSettings(), subject=args.sub, roles=roles, ttl=args.ttl))
+    settings = ApiSettings()
+    signing_key = args.private_key.read() if args.private_key else None
+    if signing_key is None and not settings.uses_hmac:
+        print("mayyam: --private-key is needed for public-key algorithms", file=sys.stderr)
+        return 2
+
+    token = issue_token(
+        settings,
+        subject=args.sub,
+        roles=_split(args.roles),
+        clusters=_split(args.clusters) if args.clusters is not None else None,
+        ttl=args.ttl,
+        signing_key=signing_key,
+    )
+    print(token)
     return 0
+
+
+def _split(names: str) -> list[str]:
+    return [name.strip() for name in names.split(",") if name.strip()]
 
 
 def _describe_invalid_settings(error: ValidationError) -> str:
     """Name each invalid setting by its environment variable, without its value."""
     lines = []
     for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "?"
-        lines.append(f"  MAYYAM_{field.upper()}: {item['msg']}")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["loc"]:
+            lines.append(f"  MAYYAM_{str(item['loc'][0]).upper()}: {message}")
+        else:
+            lines.append(f"  {message}")
     return "\n".join(lines)

@@ -100,5 +100,5 @@ def test_settings_refuse_algorithms_without_a_shared_secret() -> None:
 
 
 def test_settings_refuse_a_short_secret() -> None:
-    with pytest.raises(ValueError, match="jwt_secret"):
+    with pytest.raises(ValueError, match="MAYYAM_JWT_SECRET"):
         ApiSettings(jwt_secret="short")

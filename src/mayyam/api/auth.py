@@ -1,13 +1,22 @@
-"""Bearer tokens: JWTs signed with the shared secret of the settings.
+"""Bearer tokens: JWTs verified with the key and algorithms of the settings.
 
-A token must name its user (``sub``) and expire (``exp``); ``roles`` is an
-optional list of role names. Only the algorithms of the settings are
-accepted, so a token that claims ``alg: none`` or any other algorithm fails.
+A token must name its user (``sub``) and expire (``exp``); ``aud`` and
+``iss`` must match when the settings name them. The claims Mayyam reads:
+
+* ``sub``: who sent the request (logged with every request);
+* ``username``: an optional display name;
+* ``roles``: a list of role names (see ``mayyam.api.access``);
+* ``clusters``: an optional list of glob patterns that limits the clusters
+  the token reaches.
+
+Only the algorithms of the settings are accepted, so a token that claims
+``alg: none`` or any other algorithm fails.
 """
 
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
@@ -17,10 +26,13 @@ from mayyam.api.errors import UnauthorizedError
 
 @dataclass(frozen=True)
 class User:
-    """Who sent a request, as its token says."""
+    """Who sent a request, and what the token grants."""
 
     name: str
     roles: tuple[str, ...] = ()
+    username: str | None = None
+    #: Glob patterns of the clusters the token reaches; ``None``: all.
+    clusters: tuple[str, ...] | None = None
 
 
 def authenticate(token: str, settings: ApiSettings) -> User:
@@ -28,9 +40,11 @@ def authenticate(token: str, settings: ApiSettings) -> User:
     try:
         claims = jwt.decode(
             token,
-            key=settings.jwt_secret.get_secret_value(),
+            key=settings.verification_key,
             algorithms=settings.jwt_algorithms,
-            options={"require": ["exp", "sub"]},
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "sub"], "verify_aud": settings.jwt_audience is not None},
             leeway=settings.jwt_leeway,
         )
     except jwt.ExpiredSignatureError as e:
@@ -38,13 +52,38 @@ def authenticate(token: str, settings: ApiSettings) -> User:
     except jwt.InvalidTokenError as e:
         # PyJWT's messages name the failed check, never the token itself.
         raise UnauthorizedError(f"The bearer token is not valid: {e}") from e
+    return _user_from_claims(claims)
 
-    subject, roles = claims.get("sub"), claims.get("roles", [])
+
+def _user_from_claims(claims: dict[str, Any]) -> User:
+    subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise UnauthorizedError("The bearer token names no user in 'sub'.")
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+
+    roles = claims.get("roles", [])
+    if not _is_list_of_names(roles):
         raise UnauthorizedError("The 'roles' claim of the bearer token is not a list of names.")
-    return User(name=subject, roles=tuple(roles))
+
+    clusters = claims.get("clusters")
+    if clusters is not None and not _is_list_of_names(clusters):
+        raise UnauthorizedError(
+            "The 'clusters' claim of the bearer token is not a list of patterns."
+        )
+
+    username = claims.get("username")
+    if username is not None and not isinstance(username, str):
+        raise UnauthorizedError("The 'username' claim of the bearer token is not a string.")
+
+    return User(
+        name=subject,
+        roles=tuple(roles),
+        username=username,
+        clusters=tuple(clusters) if clusters is not None else None,
+    )
+
+
+def _is_list_of_names(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
 
 
 def issue_token(
@@ -52,18 +91,33 @@ def issue_token(
     *,
     subject: str,
     roles: Sequence[str] = (),
+    clusters: Sequence[str] | None = None,
     ttl: int = 3600,
     now: float | None = None,
+    signing_key: str | None = None,
 ) -> str:
     """Sign a token for ``subject`` that expires ``ttl`` seconds from now.
 
-    Meant for development and tests; production tokens come from whoever
-    holds the shared secret.
+    Meant for development and tests. With HMAC algorithms the shared secret
+    signs it; with public-key algorithms ``signing_key`` (the private key,
+    PEM) must be given. Production tokens come from the identity provider.
     """
     issued_at = int(now if now is not None else time.time())
-    claims = {"sub": subject, "roles": list(roles), "iat": issued_at, "exp": issued_at + ttl}
-    return jwt.encode(
-        claims,
-        key=settings.jwt_secret.get_secret_value(),
-        algorithm=settings.jwt_algorithms[0],
-    )
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "roles": list(roles),
+        "iat": issued_at,
+        "exp": issued_at + ttl,
+    }
+    if clusters is not None:
+        claims["clusters"] = list(clusters)
+    if settings.jwt_audience is not None:
+        claims["aud"] = settings.jwt_audience
+    if settings.jwt_issuer is not None:
+        claims["iss"] = settings.jwt_issuer
+
+    if signing_key is None:
+        if not settings.uses_hmac:
+            raise ValueError("a private key is needed to sign tokens for public-key algorithms")
+        signing_key = settings.verification_key
+    return jwt.encode(claims, key=signing_key, algorithm=settings.jwt_algorithms[0])

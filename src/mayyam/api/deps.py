@@ -1,8 +1,10 @@
 """Dependencies the routes share, as ``Annotated`` aliases.
 
-``CurrentUser`` authenticates the request; ``ClusterDep`` resolves the
-``cluster_id`` of the path to a registered cluster, after authentication,
-so that an anonymous caller cannot learn which clusters exist.
+``CurrentUser`` authenticates the request. ``ReadCluster``, ``WriteCluster``
+and ``ExecCluster`` resolve the ``cluster_id`` of the path to a registered
+cluster once the token proved the right the route needs (see
+``mayyam.api.access``), so that a caller cannot learn which clusters exist
+beyond its reach. The latter two also mark the request for the audit log.
 """
 
 from collections.abc import Callable
@@ -13,6 +15,8 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kubernetes.client import ApiClient
 
+from mayyam.api.access import Right, check_access
+from mayyam.api.access_log import AuditRecord
 from mayyam.api.auth import User, authenticate
 from mayyam.api.config import ApiSettings
 from mayyam.api.errors import UnauthorizedError
@@ -94,15 +98,26 @@ ClusterId = Annotated[
 ]
 
 
-def get_cluster(
-    cluster_id: ClusterId,
-    user: CurrentUser,
-    registry: RegistryDep,
-    settings: SettingsDep,
-) -> Cluster:
-    """The cluster named in the path. A plain function, so FastAPI runs it in a
-    worker thread: building a changed cluster's client must not block the loop."""
-    return Cluster(cluster_id, registry.client_for(cluster_id), settings.request_timeout)
+def _cluster_with(right: Right) -> Callable[..., Cluster]:
+    """A dependency that resolves the path's cluster for a route needing ``right``."""
+
+    def get_cluster(
+        request: Request,
+        cluster_id: ClusterId,
+        user: CurrentUser,
+        registry: RegistryDep,
+        settings: SettingsDep,
+    ) -> Cluster:
+        # A plain function, so FastAPI runs it in a worker thread: building
+        # a changed cluster's client must not block the event loop.
+        check_access(roles=user.roles, patterns=user.clusters, right=right, cluster_id=cluster_id)
+        if right is not Right.READ:
+            request.state.audit = AuditRecord.for_request(request, user.name, cluster_id)
+        return Cluster(cluster_id, registry.client_for(cluster_id), settings.request_timeout)
+
+    return get_cluster
 
 
-ClusterDep = Annotated[Cluster, Depends(get_cluster)]
+ReadCluster = Annotated[Cluster, Depends(_cluster_with(Right.READ))]
+WriteCluster = Annotated[Cluster, Depends(_cluster_with(Right.WRITE))]
+ExecCluster = Annotated[Cluster, Depends(_cluster_with(Right.EXEC))]

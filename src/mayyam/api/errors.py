@@ -10,6 +10,8 @@ The API's own errors, beside those of ``mayyam.core.errors``::
     MayyamError
      └── ApiError
           ├── UnauthorizedError      401 UNAUTHORIZED
+          ├── ForbiddenError         403 FORBIDDEN
+          ├── PayloadTooLargeError   413 PAYLOAD_TOO_LARGE
           ├── ClusterNotFoundError   404 CLUSTER_NOT_FOUND
           └── NotReadyError          503 NOT_READY
 
@@ -60,6 +62,22 @@ class UnauthorizedError(ApiError):
     status_code = 401
     code = "UNAUTHORIZED"
     reason = "Unauthorized"
+
+
+class ForbiddenError(ApiError):
+    """The token is valid but does not grant what the request needs."""
+
+    status_code = 403
+    code = "FORBIDDEN"
+    reason = "Forbidden"
+
+
+class PayloadTooLargeError(ApiError):
+    """The request body is larger than the API accepts."""
+
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+    reason = "RequestEntityTooLarge"
 
 
 class ClusterNotFoundError(ApiError):
@@ -123,6 +141,9 @@ def describe_error(error: MayyamError) -> tuple[int, str]:
 async def _handle_mayyam_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, MayyamError)
     status, code = describe_error(error)
+    if isinstance(error, ClusterAccessError | CredentialsError) and status >= 500:
+        cluster = request.path_params.get("cluster_id", "-")
+        request.app.state.metrics.count_cluster_error(cluster, error.reason)
     if status == 500:
         # Errors of Mayyam's own configuration are for the log, not the client.
         return await _handle_unexpected_error(request, error)

@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mayyam.api.access_log import AccessLogMiddleware
+from mayyam.api.body_limit import BodyLimitMiddleware
 from mayyam.api.config import ApiSettings
 from mayyam.api.errors import install_error_handlers
+from mayyam.api.metrics import Metrics
 from mayyam.api.registry import ClusterRegistry
 from mayyam.api.routes import health, kubernetes_router
 from mayyam.api.watcher import ClusterWatcher
@@ -47,9 +49,13 @@ def create_app(settings: ApiSettings, *, registry: ClusterRegistry | None = None
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.metrics = Metrics()
 
     install_error_handlers(app)
-    app.add_middleware(AccessLogMiddleware)
+    # The last middleware added is the outermost: the access log sees every
+    # answer, the 413s of the body limit included.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware, metrics=app.state.metrics)
     app.include_router(health.router)
     app.include_router(kubernetes_router)
     return app

@@ -60,6 +60,18 @@ class ClusterRegistry:
         with self._lock:
             return sorted(self._clusters)
 
+    def cluster_objects(self) -> list[Mapping[str, Any]]:
+        """The registered MayyamCluster objects, sorted by name."""
+        with self._lock:
+            self._check_synced()
+            return [self._clusters[name] for name in sorted(self._clusters)]
+
+    def cluster_object(self, name: str) -> Mapping[str, Any]:
+        """One registered MayyamCluster object; raise `ClusterNotFoundError`."""
+        with self._lock:
+            self._check_synced()
+            return self._registered(name)
+
     def replace_clusters(self, clusters: Iterable[Mapping[str, Any]]) -> None:
         """Forget all MayyamClusters and hold these (a fresh list)."""
         with self._lock:
@@ -103,11 +115,8 @@ class ClusterRegistry:
         cluster's objects cannot make a client.
         """
         with self._lock:
-            if not self._synced >= {"clusters", "secrets"}:
-                raise NotReadyError("The registered clusters are still being loaded.")
-            cluster = self._clusters.get(name)
-            if cluster is None:
-                raise ClusterNotFoundError(f"No cluster named {name!r} is registered.")
+            self._check_synced()
+            cluster = self._registered(name)
 
             secret = self._secrets.get(secret_name_of(cluster) or "")
             versions = (_resource_version(cluster), _secret_version(secret))
@@ -141,6 +150,16 @@ class ClusterRegistry:
         except CredentialsError as e:
             logger.warning("Cluster %r cannot be used (%s): %s", name, e.reason, e.message)
             return _Built(versions, error=e)
+
+    def _check_synced(self) -> None:
+        if not self._synced >= {"clusters", "secrets"}:
+            raise NotReadyError("The registered clusters are still being loaded.")
+
+    def _registered(self, name: str) -> Mapping[str, Any]:
+        cluster = self._clusters.get(name)
+        if cluster is None:
+            raise ClusterNotFoundError(f"No cluster named {name!r} is registered.")
+        return cluster
 
     def _discard(self, name: str) -> None:
         """Drop the client of a cluster; the caller holds the lock."""

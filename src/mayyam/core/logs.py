@@ -3,7 +3,9 @@
 ``MAYYAM_LOG_FORMAT`` chooses (``text`` or ``json``) and ``MAYYAM_LOG_LEVEL``
 sets the lowest level shown; the command line may override both. A JSON
 record is one object per line with the time, level, logger and message, the
-Kubernetes object it is about when kopf says so, and the traceback if any.
+Kubernetes object it is about when kopf says so, the structured ``fields``
+a caller passed (``logger.info(..., extra={"fields": {...}})``), and the
+traceback if any.
 """
 
 import json
@@ -49,6 +51,9 @@ class JsonFormatter(logging.Formatter):
             entry["object"] = {
                 key: reference[key] for key in ("kind", "namespace", "name") if key in reference
             }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update({key: value for key, value in fields.items() if key not in entry})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from mayyam.api.routes import namespaces
+from mayyam.api.routes import clusters, namespaces
 
 #: Everything served under ``/api/kubernetes``.
 kubernetes_router = APIRouter()
+kubernetes_router.include_router(clusters.router)
 kubernetes_router.include_router(namespaces.router)
 
 __all__ = ["kubernetes_router"]

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from kubernetes.client import CoreV1Api
 
-from mayyam.api.deps import CLUSTER_PATH, LABEL_PATTERN, ClusterDep
+from mayyam.api.deps import CLUSTER_PATH, LABEL_PATTERN, ReadCluster
 from mayyam.api.models import NamespaceSummary
 
 router = APIRouter(prefix=f"{CLUSTER_PATH}/namespaces", tags=["namespaces"])
@@ -16,14 +16,14 @@ NamespaceName = Annotated[
 
 
 @router.get("")
-async def list_namespaces(cluster: ClusterDep) -> list[NamespaceSummary]:
+async def list_namespaces(cluster: ReadCluster) -> list[NamespaceSummary]:
     """List the namespaces of a cluster."""
     namespaces = await cluster.call(CoreV1Api(cluster.api_client).list_namespace)
     return [NamespaceSummary.from_kubernetes(ns) for ns in namespaces.items]
 
 
 @router.get("/{name}")
-async def read_namespace(cluster: ClusterDep, name: NamespaceName) -> NamespaceSummary:
+async def read_namespace(cluster: ReadCluster, name: NamespaceName) -> NamespaceSummary:
     """Read one namespace of a cluster."""
     namespace = await cluster.call(CoreV1Api(cluster.api_client).read_namespace, name)
     return NamespaceSummary.from_kubernetes(namespace)
