@@ -98,6 +98,17 @@ ClusterId = Annotated[
 ]
 
 
+NamespaceName = Annotated[
+    str,
+    Path(max_length=63, pattern=LABEL_PATTERN, description="The name of the namespace."),
+]
+
+ObjectName = Annotated[
+    str,
+    Path(max_length=253, pattern=SUBDOMAIN_PATTERN, description="The name of the object."),
+]
+
+
 def _cluster_with(right: Right) -> Callable[..., Cluster]:
     """A dependency that resolves the path's cluster for a route needing ``right``."""
 

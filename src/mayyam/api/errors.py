@@ -35,6 +35,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from mayyam.core.errors import (
@@ -94,6 +95,29 @@ class NotReadyError(ApiError):
     status_code = 503
     code = "NOT_READY"
     reason = "NotReady"
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str
+    message: str
+    reason: str | None = None
+    details: list[dict[str, Any]] | None = None
+
+
+#: The error answers every cluster endpoint may give, for the OpenAPI document.
+CLUSTER_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        401: "No valid bearer token.",
+        403: "The token lacks the right, or the cluster refused the request.",
+        404: "The cluster is not registered, or the object does not exist.",
+        422: "The request, or the object it would write, is not valid.",
+        502: "The cluster cannot be reached or refused Mayyam's credentials.",
+        504: "The cluster did not answer in time.",
+    }.items()
+}
 
 
 #: Remote statuses passed through to the client unchanged, with their codes.

@@ -1,18 +1,12 @@
 """Namespaces of a registered cluster."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from kubernetes.client import CoreV1Api
 
-from mayyam.api.deps import CLUSTER_PATH, LABEL_PATTERN, ReadCluster
+from mayyam.api.deps import CLUSTER_PATH, NamespaceName, ReadCluster
 from mayyam.api.models import NamespaceSummary
 
 router = APIRouter(prefix=f"{CLUSTER_PATH}/namespaces", tags=["namespaces"])
-
-NamespaceName = Annotated[
-    str, Path(max_length=63, pattern=LABEL_PATTERN, description="The name of the namespace.")
-]
 
 
 @router.get("")
