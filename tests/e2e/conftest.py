@@ -1,15 +1,25 @@
 """Per-test isolation on the shared clusters: every test works in namespaces
-of its own, removed when it ends."""
+of its own, removed when it ends; and, for the API's tests, one Mayyam that
+serves both clusters for the whole session."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
+import httpx
+import jwt
 import pytest
 
 from mayyamdev.clusters import Cluster
-from mayyamdev.product import Product
+from mayyamdev.product import Product, new_jwt_secret
+from mayyamdev.registration import (
+    create_service_account_token,
+    install_crd,
+    registration_manifests,
+)
 from tests.e2e.helpers import FAST_OPERATOR, start_product
 
 
@@ -49,3 +59,65 @@ def operating(product: Product) -> Product:
     """``product`` with one operator running, quick enough to test."""
     product.start_operator(env=FAST_OPERATOR)
     return product
+
+
+#: Rights of the accounts the API's clusters are registered with: everything,
+#: so that what a request may do is decided by the token's roles alone.
+ALL_RIGHTS = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+
+
+@dataclass
+class ServedClusters:
+    """A running operator and API that serve two registered clusters:
+    ``local`` (the management cluster itself, whose node runs pods) and
+    ``remote`` (the workload cluster)."""
+
+    product: Product
+
+    def token(self, *roles: str, clusters: list[str] | None = None, sub: str = "e2e") -> str:
+        claims: dict = {"sub": sub, "roles": list(roles), "exp": int(time.time()) + 3600}
+        if clusters is not None:
+            claims["clusters"] = clusters
+        return jwt.encode(claims, self.product.jwt_secret, algorithm="HS256")
+
+    def client(self, *roles: str, clusters: list[str] | None = None) -> httpx.Client:
+        """An HTTP client of the API whose token has ``roles``."""
+        return httpx.Client(
+            base_url=f"{self.product.api_url}/api/kubernetes",
+            headers={"Authorization": f"Bearer {self.token(*roles, clusters=clusters)}"},
+            timeout=60,
+        )
+
+
+@pytest.fixture(scope="session")
+def served(
+    management: Cluster, workload: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedClusters]:
+    """Mayyam serving both clusters, started once for all the API's tests."""
+    namespace = f"e2e-api-{secrets.token_hex(4)}"
+    management.kubectl("create", "namespace", namespace)
+    install_crd(management)
+    logs = tmp_path_factory.mktemp("served")
+    product = Product(management.kubeconfig, namespace, logs, new_jwt_secret())
+    try:
+        product.start_operator(env=FAST_OPERATOR)
+        for name, cluster in (("local", management), ("remote", workload)):
+            token = create_service_account_token(cluster, f"mayyam-api-{name}", ALL_RIGHTS)
+            manifests = registration_manifests(
+                name, namespace, cluster.server, token, cluster.ca_cert
+            )
+            management.apply(manifests)
+        for name in ("local", "remote"):
+            management.kubectl(
+                "wait",
+                "-n",
+                namespace,
+                "--for=condition=Ready",
+                "--timeout=60s",
+                f"mayyamcluster/{name}",
+            )
+        product.start_api()
+        yield ServedClusters(product)
+    finally:
+        product.stop()
+        management.kubectl("delete", "namespace", namespace, "--wait=false")
