@@ -59,6 +59,14 @@ class ApiSettings(Settings):
         gt=0,
         description="Seconds one watch of MayyamClusters or Secrets lasts before it is renewed.",
     )
+    calls_per_cluster: int = Field(
+        default=32,
+        gt=0,
+        description=(
+            "Calls to one cluster that run at once; more wait, so that a slow cluster "
+            "cannot take the worker threads that requests to other clusters need."
+        ),
+    )
     max_body_bytes: int = Field(
         default=3 * 1024 * 1024,
         gt=0,

@@ -18,10 +18,10 @@ from kubernetes.client import ApiClient
 from mayyam.api.access import Right, check_access
 from mayyam.api.access_log import AuditRecord
 from mayyam.api.auth import User, authenticate
+from mayyam.api.concurrency import ClusterThreads
 from mayyam.api.config import ApiSettings
 from mayyam.api.errors import UnauthorizedError
 from mayyam.api.registry import ClusterRegistry
-from mayyam.core.remote import call_cluster_in_thread
 
 T = TypeVar("T")
 
@@ -80,10 +80,11 @@ class Cluster:
     name: str
     api_client: ApiClient
     request_timeout: tuple[float, float]
+    threads: ClusterThreads
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Call a client method in a worker thread, with the request timeout."""
-        return await call_cluster_in_thread(
+        return await self.threads.call(
             self.name, fn, *args, _request_timeout=self.request_timeout, **kwargs
         )
 
@@ -124,7 +125,9 @@ def _cluster_with(right: Right) -> Callable[..., Cluster]:
         check_access(roles=user.roles, patterns=user.clusters, right=right, cluster_id=cluster_id)
         if right is not Right.READ:
             request.state.audit = AuditRecord.for_request(request, user.name, cluster_id)
-        return Cluster(cluster_id, registry.client_for(cluster_id), settings.request_timeout)
+        client = registry.client_for(cluster_id)
+        threads: ClusterThreads = request.app.state.cluster_threads
+        return Cluster(cluster_id, client, settings.request_timeout, threads)
 
     return get_cluster
 

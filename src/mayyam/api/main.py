@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from mayyam.api.access_log import AccessLogMiddleware
 from mayyam.api.body_limit import BodyLimitMiddleware
+from mayyam.api.concurrency import ClusterThreads
 from mayyam.api.config import ApiSettings
 from mayyam.api.errors import install_error_handlers
 from mayyam.api.metrics import Metrics
@@ -50,6 +51,7 @@ def create_app(settings: ApiSettings, *, registry: ClusterRegistry | None = None
     app.state.settings = settings
     app.state.registry = registry
     app.state.metrics = Metrics()
+    app.state.cluster_threads = ClusterThreads(settings.calls_per_cluster)
 
     install_error_handlers(app)
     # The last middleware added is the outermost: the access log sees every

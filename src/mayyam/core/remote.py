@@ -6,7 +6,6 @@ catches both and raises one `ClusterAccessError` whose ``reason`` tells the
 causes apart, so the API and the operator classify a failure the same way.
 """
 
-import asyncio
 import json
 import ssl
 from collections.abc import Callable
@@ -65,13 +64,6 @@ def call_cluster(cluster: str, fn: Callable[..., T], /, *args: Any, **kwargs: An
             cluster=cluster,
             reason="InvalidResponse",
         ) from e
-
-
-async def call_cluster_in_thread(
-    cluster: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any
-) -> T:
-    """Run `call_cluster` in a worker thread, off the event loop."""
-    return await asyncio.to_thread(call_cluster, cluster, fn, *args, **kwargs)
 
 
 def api_error(cluster: str, error: ApiException) -> ClusterApiError:
