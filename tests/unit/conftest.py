@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,17 @@ def token(settings: ApiSettings) -> str:
 @pytest.fixture
 def auth_headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def headers_for(settings: ApiSettings) -> Callable[..., dict[str, str]]:
+    """Authorization headers of a token for alice with the given roles."""
+
+    def headers(*roles: str) -> dict[str, str]:
+        token = issue_token(settings, subject="alice", roles=list(roles))
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
 
 
 @pytest.fixture(scope="session")

@@ -108,11 +108,23 @@ def status_object(code: int, reason: str, message: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Received:
+    """A request the fake received: its method, path, content type and JSON body."""
+
+    method: str
+    path: str
+    content_type: str | None = None
+    body: Any = None
+
+
 @dataclass
 class FakeKubernetes:
-    """Canned answers by path; every request must carry ``token``.
+    """Canned answers by method and path; every request must carry ``token``.
 
     ``delay`` slows every answer, ``delays`` the answers of single paths.
+    ``requests`` holds the path of every request, ``received`` the whole
+    request, bodies of writes included.
     """
 
     token: str
@@ -120,11 +132,18 @@ class FakeKubernetes:
     delay: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     url: str = ""
 
-    def answer(self, path: str, body: dict[str, Any], status: int = 200) -> None:
-        self.responses[path] = (status, body)
+    def answer(
+        self, path: str, body: dict[str, Any], status: int = 200, method: str = "GET"
+    ) -> None:
+        self.responses[_key(method, path)] = (status, body)
+
+    def writes(self) -> list[Received]:
+        """The requests that were not reads."""
+        return [request for request in self.received if request.method != "GET"]
 
     def watch_events(self, path: str) -> list[dict[str, Any]]:
         """The events a watch of ``path`` gets; it then ends, as on a timeout.
@@ -133,15 +152,26 @@ class FakeKubernetes:
         """
         return self.events.pop(path, [])
 
-    def respond(self, path: str, authorization: str | None) -> tuple[int, dict[str, Any]]:
+    def respond(
+        self, path: str, authorization: str | None, request: Received | None = None
+    ) -> tuple[int, dict[str, Any]]:
         path = path.rstrip("/") or "/"
+        method = request.method if request is not None else "GET"
         self.requests.append(path)
+        self.received.append(request or Received(method, path))
         time.sleep(self.delays.get(path, self.delay))
         if authorization != f"Bearer {self.token}":
             return 401, status_object(401, "Unauthorized", "Unauthorized")
         return self.responses.get(
-            path, (404, status_object(404, "NotFound", f"the server could not find {path}"))
+            _key(method, path),
+            (404, status_object(404, "NotFound", f"the server could not find {path}")),
         )
+
+
+def _key(method: str, path: str) -> str:
+    """Reads are keyed by path alone, other methods by method and path."""
+    path = path.rstrip("/") or "/"
+    return path if method == "GET" else f"{method} {path}"
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -163,6 +193,36 @@ def serve(fake: FakeKubernetes, authority: Authority, directory: Path) -> Thread
                 payload = "".join(f"{line}\n" for line in lines).encode()
             else:
                 payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_POST(self) -> None:
+            self._write()
+
+        def do_PUT(self) -> None:
+            self._write()
+
+        def do_PATCH(self) -> None:
+            self._write()
+
+        def do_DELETE(self) -> None:
+            self._write()
+
+        def _write(self) -> None:
+            path = self.path.partition("?")[0].rstrip("/") or "/"
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            request = Received(
+                self.command,
+                path,
+                self.headers.get("Content-Type"),
+                json.loads(raw) if raw else None,
+            )
+            status, body = fake.respond(path, self.headers.get("Authorization"), request)
+            payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

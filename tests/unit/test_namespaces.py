@@ -50,6 +50,8 @@ def test_namespaces_are_listed_as_summaries(
             "labels": {"team": "platform"},
             "annotations": {},
             "creationTimestamp": "2025-01-02T03:04:05Z",
+            "deletionTimestamp": None,
+            "conditions": [],
         }
         for name in ("default", "apps")
     ]

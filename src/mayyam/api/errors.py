@@ -11,6 +11,7 @@ The API's own errors, beside those of ``mayyam.core.errors``::
      └── ApiError
           ├── UnauthorizedError      401 UNAUTHORIZED
           ├── ForbiddenError         403 FORBIDDEN
+          ├── ConflictError          409 CONFLICT
           ├── PayloadTooLargeError   413 PAYLOAD_TOO_LARGE
           ├── ClusterNotFoundError   404 CLUSTER_NOT_FOUND
           └── NotReadyError          503 NOT_READY
@@ -71,6 +72,14 @@ class ForbiddenError(ApiError):
     status_code = 403
     code = "FORBIDDEN"
     reason = "Forbidden"
+
+
+class ConflictError(ApiError):
+    """The object is in a state that does not allow the request, e.g. paused."""
+
+    status_code = 409
+    code = "CONFLICT"
+    reason = "Conflict"
 
 
 class PayloadTooLargeError(ApiError):

@@ -1,11 +1,12 @@
 """What the API returns for Kubernetes objects.
 
 Each kind has a summary model: the fields a client of Mayyam needs, under
-the names Kubernetes uses (camelCase). A summary is built from the client's
-model object and never carries fields the model does not name, so nothing a
-remote object holds leaks by accident.
+the names Kubernetes uses (camelCase). A summary is built from the object as
+the cluster sent it (JSON) and never carries fields the model does not name,
+so nothing a remote object holds leaks by accident.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +22,23 @@ class Summary(BaseModel):
     )
 
 
+class NamespaceCondition(Summary):
+    """A condition of a namespace's status, e.g. why its deletion is stuck."""
+
+    type: str
+    status: str
+    reason: str | None = None
+    message: str | None = None
+    last_transition_time: datetime | None = None
+
+
 class NamespaceSummary(Summary):
-    """A namespace of a registered cluster."""
+    """A namespace of a registered cluster.
+
+    ``phase`` is ``Active`` or ``Terminating``; a namespace being deleted
+    also has a ``deletionTimestamp`` and ``conditions`` that say what its
+    deletion waits for.
+    """
 
     name: str
     uid: str | None = None
@@ -30,16 +46,24 @@ class NamespaceSummary(Summary):
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
     creation_timestamp: datetime | None = None
+    deletion_timestamp: datetime | None = None
+    conditions: list[NamespaceCondition] = []
 
     @classmethod
-    def from_kubernetes(cls, namespace: Any) -> "NamespaceSummary":
-        """Summarize a ``V1Namespace``."""
-        metadata, status = namespace.metadata, namespace.status
+    def from_object(cls, namespace: Mapping[str, Any]) -> "NamespaceSummary":
+        """Summarize a Namespace object."""
+        metadata, status = namespace.get("metadata") or {}, namespace.get("status") or {}
         return cls(
-            name=metadata.name,
-            uid=metadata.uid,
-            phase=status.phase if status is not None else None,
-            labels=metadata.labels or {},
-            annotations=metadata.annotations or {},
-            creation_timestamp=metadata.creation_timestamp,
+            name=metadata["name"],
+            uid=metadata.get("uid"),
+            phase=status.get("phase"),
+            labels=metadata.get("labels") or {},
+            annotations=metadata.get("annotations") or {},
+            creation_timestamp=metadata.get("creationTimestamp"),
+            deletion_timestamp=metadata.get("deletionTimestamp"),
+            conditions=[
+                NamespaceCondition.model_validate(condition)
+                for condition in status.get("conditions") or []
+                if isinstance(condition, dict) and "type" in condition and "status" in condition
+            ],
         )

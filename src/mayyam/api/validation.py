@@ -1,0 +1,198 @@
+"""Kubernetes' rules for names, label keys and label values, checked before a call.
+
+A request that Kubernetes would refuse is refused here first, with a 422
+whose ``details`` name the field, so the caller learns all that is wrong at
+once and the cluster never sees the request. The rules are those of the API
+server's validation:
+
+- a DNS-1123 label (namespace names): lower-case letters, digits and
+  ``-``, starting and ending with a letter or digit, at most 63 characters;
+- a DNS-1123 subdomain (most object names, label key prefixes): such
+  labels joined by ``.``, at most 253 characters;
+- a label key (a qualified name): an optional subdomain prefix and ``/``,
+  then a name of at most 63 letters, digits, ``-``, ``_`` and ``.``,
+  starting and ending with a letter or digit;
+- a label value: empty, or what a label key's name part may be.
+
+Each ``check_*`` function returns the problems it found, as sentences, and
+an empty list for a valid input. `check_labels` and `check_annotations`
+check a whole mapping and return `Problem` objects naming the entry; routes
+raise them with `validation_error`. Body models use the ``Annotated`` types
+at the end, which run the same checks inside pydantic.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+#: The longest DNS-1123 label, and the longest name part of a qualified name.
+MAX_LABEL_LENGTH = 63
+
+#: The longest DNS-1123 subdomain.
+MAX_SUBDOMAIN_LENGTH = 253
+
+#: The most bytes that all annotations of one object may hold together.
+MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_QUALIFIED_NAME_PART = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+
+_LABEL_RULE = (
+    "must hold only lower-case letters, digits and '-', and start and end "
+    "with a letter or digit (e.g. 'web-1')"
+)
+_SUBDOMAIN_RULE = (
+    "must hold only lower-case letters, digits, '-' and '.', with a letter or "
+    "digit at both ends of each part between dots (e.g. 'example.com')"
+)
+_NAME_PART_RULE = (
+    "must hold only letters, digits, '-', '_' and '.', and start and end with "
+    "a letter or digit (e.g. 'app', 'Web_1')"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request: where (``loc``) and what (``message``)."""
+
+    loc: tuple[str, ...]
+    message: str
+
+
+def _too_long(value: str, limit: int) -> list[str]:
+    return [f"must be at most {limit} characters"] if len(value) > limit else []
+
+
+def check_dns1123_label(value: str) -> list[str]:
+    """Problems of ``value`` as a DNS-1123 label, e.g. a namespace name."""
+    if not value:
+        return ["must not be empty"]
+    problems = _too_long(value, MAX_LABEL_LENGTH)
+    if not _DNS1123_LABEL.fullmatch(value):
+        problems.append(_LABEL_RULE)
+    return problems
+
+
+def check_dns1123_subdomain(value: str) -> list[str]:
+    """Problems of ``value`` as a DNS-1123 subdomain, e.g. a ConfigMap's name."""
+    if not value:
+        return ["must not be empty"]
+    problems = _too_long(value, MAX_SUBDOMAIN_LENGTH)
+    if not _DNS1123_SUBDOMAIN.fullmatch(value):
+        problems.append(_SUBDOMAIN_RULE)
+    return problems
+
+
+def check_label_key(key: str) -> list[str]:
+    """Problems of ``key`` as a label key (or annotation key): ``[prefix/]name``."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and "/" in prefix:
+        return ["must hold at most one '/', between the prefix and the name"]
+
+    problems = []
+    if slash:
+        problems += [f"prefix {problem}" for problem in check_dns1123_subdomain(prefix)]
+    if not name:
+        problems.append("name part must not be empty")
+        return problems
+    problems += [f"name part {problem}" for problem in _too_long(name, MAX_LABEL_LENGTH)]
+    if not _QUALIFIED_NAME_PART.fullmatch(name):
+        problems.append(f"name part {_NAME_PART_RULE}")
+    return problems
+
+
+def check_label_value(value: str) -> list[str]:
+    """Problems of ``value`` as a label value; the empty value is valid."""
+    if not value:
+        return []
+    problems = _too_long(value, MAX_LABEL_LENGTH)
+    if not _QUALIFIED_NAME_PART.fullmatch(value):
+        problems.append(f"must be empty or {_NAME_PART_RULE.removeprefix('must ')}")
+    return problems
+
+
+def check_labels(labels: Mapping[str, str], loc: tuple[str, ...] = ("labels",)) -> list[Problem]:
+    """Problems of a map of labels; each names its key below ``loc``."""
+    problems = []
+    for key, value in labels.items():
+        problems += [Problem((*loc, key, "[key]"), message) for message in check_label_key(key)]
+        problems += [Problem((*loc, key), message) for message in check_label_value(value)]
+    return problems
+
+
+def check_annotations(
+    annotations: Mapping[str, str], loc: tuple[str, ...] = ("annotations",)
+) -> list[Problem]:
+    """Problems of a map of annotations: their keys, and their total size."""
+    problems = []
+    for key in annotations:
+        # Kubernetes lower-cases annotation keys before checking them.
+        for message in check_label_key(key.lower()):
+            problems.append(Problem((*loc, key, "[key]"), message))
+
+    size = sum(len(key.encode()) + len(value.encode()) for key, value in annotations.items())
+    if size > MAX_ANNOTATIONS_BYTES:
+        problems.append(
+            Problem(loc, f"must hold at most {MAX_ANNOTATIONS_BYTES} bytes together, not {size}")
+        )
+    return problems
+
+
+def validation_error(problems: Iterable[Problem], source: str = "body") -> RequestValidationError:
+    """The 422 of ``problems`` found in the request's ``source`` (``body``, ``path``)."""
+    return RequestValidationError(
+        [
+            {"loc": (source, *problem.loc), "msg": problem.message, "type": "value_error"}
+            for problem in problems
+        ]
+    )
+
+
+def _validator(check: Callable[[str], list[str]]) -> AfterValidator:
+    """A pydantic validator that fails with the problems ``check`` finds."""
+
+    def validate(value: str) -> str:
+        problems = check(value)
+        if problems:
+            # A custom error, so that the message is ours without a prefix.
+            raise PydanticCustomError("kubernetes_name", "; ".join(problems))
+        return value
+
+    return AfterValidator(validate)
+
+
+def _documented(max_length: int, pattern: str) -> Any:
+    """The length and pattern for the OpenAPI document; the checks enforce them."""
+    return Field(json_schema_extra={"maxLength": max_length, "pattern": f"^{pattern}$"})
+
+
+#: A namespace name in a request body.
+NamespaceNameField = Annotated[
+    str,
+    _validator(check_dns1123_label),
+    _documented(MAX_LABEL_LENGTH, _DNS1123_LABEL.pattern),
+]
+
+#: An object name in a request body.
+ObjectNameField = Annotated[
+    str,
+    _validator(check_dns1123_subdomain),
+    _documented(MAX_SUBDOMAIN_LENGTH, _DNS1123_SUBDOMAIN.pattern),
+]
+
+#: A label key and a label value in a request body.
+LabelKey = Annotated[str, _validator(check_label_key)]
+LabelValue = Annotated[
+    str,
+    _validator(check_label_value),
+    _documented(MAX_LABEL_LENGTH, f"({_QUALIFIED_NAME_PART.pattern})?"),
+]
+
+#: Labels in a request body: each invalid key or value is reported on its own.
+Labels = dict[LabelKey, LabelValue]
