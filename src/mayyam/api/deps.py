@@ -22,6 +22,7 @@ from mayyam.api.concurrency import ClusterThreads
 from mayyam.api.config import ApiSettings
 from mayyam.api.errors import UnauthorizedError
 from mayyam.api.registry import ClusterRegistry
+from mayyam.api.validation import LABEL_PATTERN, SUBDOMAIN_PATTERN
 
 T = TypeVar("T")
 
@@ -32,11 +33,6 @@ API_PREFIX = "/api/kubernetes"
 #: whole path, so that a route's template is the one the client called.
 CLUSTER_PATH = f"{API_PREFIX}/clusters/{{cluster_id}}"
 
-#: A DNS-1123 subdomain: what Kubernetes accepts as most object names.
-SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
-
-#: A DNS-1123 label: what Kubernetes accepts as a namespace name.
-LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT signed with the shared secret.")
 

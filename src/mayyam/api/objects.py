@@ -21,7 +21,11 @@ KubeObject = dict[str, Any]
 
 
 async def read_raw(cluster: Cluster, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """Call a client read method and return its answer parsed from JSON."""
+    """Call a client method and return its answer parsed from JSON.
+
+    Writes use it too: their answers are objects like any other, and some
+    (the Namespace a delete returns) do not fit the client's models.
+    """
     answer = await cluster.call(fn, *args, _preload_content=False, **kwargs)
     try:
         return json.loads(answer.data)

@@ -39,8 +39,12 @@ MAX_SUBDOMAIN_LENGTH = 253
 #: The most bytes that all annotations of one object may hold together.
 MAX_ANNOTATIONS_BYTES = 256 * 1024
 
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+#: A DNS-1123 label and subdomain, whole: also the patterns of path parameters.
+LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+
+_DNS1123_LABEL = re.compile(LABEL_PATTERN)
+_DNS1123_SUBDOMAIN = re.compile(SUBDOMAIN_PATTERN)
 _QUALIFIED_NAME_PART = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 _LABEL_RULE = (
@@ -169,21 +173,21 @@ def _validator(check: Callable[[str], list[str]]) -> AfterValidator:
 
 def _documented(max_length: int, pattern: str) -> Any:
     """The length and pattern for the OpenAPI document; the checks enforce them."""
-    return Field(json_schema_extra={"maxLength": max_length, "pattern": f"^{pattern}$"})
+    return Field(json_schema_extra={"maxLength": max_length, "pattern": pattern})
 
 
 #: A namespace name in a request body.
 NamespaceNameField = Annotated[
     str,
     _validator(check_dns1123_label),
-    _documented(MAX_LABEL_LENGTH, _DNS1123_LABEL.pattern),
+    _documented(MAX_LABEL_LENGTH, LABEL_PATTERN),
 ]
 
 #: An object name in a request body.
 ObjectNameField = Annotated[
     str,
     _validator(check_dns1123_subdomain),
-    _documented(MAX_SUBDOMAIN_LENGTH, _DNS1123_SUBDOMAIN.pattern),
+    _documented(MAX_SUBDOMAIN_LENGTH, SUBDOMAIN_PATTERN),
 ]
 
 #: A label key and a label value in a request body.
@@ -191,7 +195,7 @@ LabelKey = Annotated[str, _validator(check_label_key)]
 LabelValue = Annotated[
     str,
     _validator(check_label_value),
-    _documented(MAX_LABEL_LENGTH, f"({_QUALIFIED_NAME_PART.pattern})?"),
+    _documented(MAX_LABEL_LENGTH, f"^({_QUALIFIED_NAME_PART.pattern})?$"),
 ]
 
 #: Labels in a request body: each invalid key or value is reported on its own.
