@@ -25,6 +25,10 @@ FAST_OPERATOR = {
     "MAYYAM_LOG_LEVEL": "debug",
 }
 
+#: How long a freshly started operator may take to act: Python imports the
+#: Kubernetes client and kopf first, which takes seconds on a busy machine.
+OPERATOR_START = 30
+
 READ_NAMESPACES = [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list"]}]
 READ_NODES = [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]}]
 

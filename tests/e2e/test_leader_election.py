@@ -8,6 +8,7 @@ import signal
 
 from tests.e2e.helpers import (
     FAST_OPERATOR,
+    OPERATOR_START,
     READ_NAMESPACES,
     get_cluster,
     last_prober,
@@ -39,7 +40,9 @@ def test_only_one_of_two_operators_writes_and_the_other_takes_over_when_it_dies(
 ) -> None:
     namespace = product.namespace
     first = product.start_operator("operator-a", {**FAST_OPERATOR, "MAYYAM_IDENTITY": "replica-a"})
-    wait_for(lambda: _holder(management, namespace) == "replica-a", 15, "replica-a to lead")
+    wait_for(
+        lambda: _holder(management, namespace) == "replica-a", OPERATOR_START, "replica-a to lead"
+    )
     second = product.start_operator("operator-b", {**FAST_OPERATOR, "MAYYAM_IDENTITY": "replica-b"})
 
     token = service_account_token(workload, make_namespace(workload), READ_NAMESPACES)
@@ -79,7 +82,9 @@ def test_a_stopping_leader_hands_over_without_waiting_for_the_lease_to_expire(
     # A long Lease: only a release lets the other replica lead quickly.
     slow = {**FAST_OPERATOR, "MAYYAM_LEASE_DURATION_SECONDS": "60"}
     first = product.start_operator("operator-a", {**slow, "MAYYAM_IDENTITY": "replica-a"})
-    wait_for(lambda: _holder(management, namespace) == "replica-a", 15, "replica-a to lead")
+    wait_for(
+        lambda: _holder(management, namespace) == "replica-a", OPERATOR_START, "replica-a to lead"
+    )
     product.start_operator("operator-b", {**slow, "MAYYAM_IDENTITY": "replica-b"})
 
     product.stop_process(first)

@@ -8,6 +8,7 @@ from mayyamdev.clusters import Cluster
 from mayyamdev.product import Product
 from tests.e2e.helpers import (
     FAST_OPERATOR,
+    OPERATOR_START,
     READ_NAMESPACES,
     condition_of,
     get_cluster,
@@ -141,7 +142,7 @@ def test_a_restarted_operator_probes_again_and_sees_what_changed_meanwhile(
         obj = get_cluster(management, namespace, "workload")
         return condition_of(obj, "Ready").get("observedGeneration") == 2
 
-    wait_for(probed_generation_two, 15, "the probe of the new generation")
+    wait_for(probed_generation_two, OPERATOR_START, "the probe of the new generation")
 
 
 def test_a_cluster_is_deleted_at_once_while_the_operator_is_down(management, registered) -> None:
