@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from mayyamdev.chart import CHART, helm, values_file
+from mayyamdev.chart import CHART, HelmError, helm, values_file
 from mayyamdev.clusters import Cluster
 from mayyamdev.image import build_image
 from mayyamdev.registration import create_service_account_token, registration_manifests
@@ -54,6 +54,8 @@ def image(management: Cluster, tmp_path_factory: pytest.TempPathFactory) -> str:
         pytest.skip("the image is imported into a local cluster's node")
     built = build_image(tmp_path_factory.mktemp("image"))
     management.local.node.import_image(built.archive)
+    # The node holds it now; the archive is large and of no further use.
+    built.archive.unlink()
     return built.reference
 
 
@@ -75,18 +77,8 @@ def release(
         "networkPolicy": {"enabled": True},
     }
     path = values_file(values, tmp_path_factory.mktemp("values"))
-    notes = _helm(
-        management,
-        "install",
-        RELEASE,
-        str(CHART),
-        f"--namespace={namespace}",
-        f"--values={path}",
-        "--wait",
-        "--timeout=5m",
-    )
     try:
-        yield Release(namespace, path, notes)
+        yield Release(namespace, path, _install(management, namespace, path))
     finally:
         _helm(management, "uninstall", RELEASE, f"--namespace={namespace}", "--ignore-not-found")
         management.kubectl("delete", "namespace", namespace, "--wait=false")
@@ -94,6 +86,25 @@ def release(
 
 def _helm(cluster: Cluster, *args: str) -> str:
     return helm(*args, kubeconfig=cluster.kubeconfig)
+
+
+def _install(management: Cluster, namespace: str, values: Path) -> str:
+    """Install the chart and wait for it; return what helm printed (the notes)."""
+    try:
+        return _helm(
+            management,
+            "install",
+            RELEASE,
+            str(CHART),
+            f"--namespace={namespace}",
+            f"--values={values}",
+            "--wait",
+            "--timeout=5m",
+        )
+    except HelmError as e:
+        pods = management.kubectl("get", "pods", "-n", namespace, "-o", "wide")
+        events = management.kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+        pytest.fail(f"{e}\n{pods}\n{events}")
 
 
 def _secret_data(management: Cluster, release: Release) -> dict[str, str]:
@@ -113,7 +124,12 @@ def _get_through_the_service(
 ) -> dict:
     """GET ``path`` from the API's ClusterIP, from a pod, as a client in the cluster would."""
     address = management.kubectl(
-        "get", "-n", release.namespace, f"service/{release.api}", "-o", "jsonpath={.spec.clusterIP}"
+        "get",
+        "-n",
+        release.namespace,
+        f"service/{release.api}",
+        "-o",
+        "jsonpath={.spec.clusterIP}:{.spec.ports[0].port}",
     )
     client = f"client-{secrets.token_hex(3)}"
     pod = busybox_pod(management, client, ["sleep", "3600"])
@@ -124,7 +140,7 @@ def _get_through_the_service(
     # The token goes in on stdin: neither the command line nor an error shows it.
     script = (
         'read -r token; wget -q -O - --header "Authorization: Bearer $token" '
-        f"http://{address}:80{path}"
+        f"http://{address}{path}"
     )
     try:
         body = management.kubectl(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import shutil
 import subprocess
 import sys
 import time
@@ -103,6 +104,8 @@ def ensure_base_image(buildah: Buildah) -> str:
 
 def build_image(directory: Path, buildah: Buildah | None = None) -> BuiltImage:
     """Build the image from the Dockerfile and save it as ``directory/mayyam.tar``."""
+    if shutil.which("buildah") is None:
+        raise RuntimeError("Debian's buildah package is needed to build the image")
     buildah = buildah or Buildah()
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / "build.log"
