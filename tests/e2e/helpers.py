@@ -33,6 +33,14 @@ READ_NAMESPACES = [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["g
 READ_NODES = [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]}]
 
 
+class Concealed(str):
+    """Text, such as a token, whose repr hides it: a failing test's traceback
+    shows the arguments of its calls, and must not show this."""
+
+    def __repr__(self) -> str:
+        return "'<concealed>'"
+
+
 def start_product(management: Cluster, namespace: str, logs: Path) -> Product:
     install_crd(management)
     return Product(management.kubeconfig, namespace, logs, "unused-" * 8)

@@ -156,16 +156,11 @@ OPERATOR_RULES = [
     },
 ]
 
-#: What it needs across the cluster: kopf lists and watches CRDs and
-#: namespaces; probing the management cluster itself reads namespaces and nodes.
+#: What it needs across the cluster, only to probe the management cluster
+#: itself: kopf watches its one namespace and no more.
 OPERATOR_CLUSTER_RULES = [
-    {
-        "apiGroups": ["apiextensions.k8s.io"],
-        "resources": ["customresourcedefinitions"],
-        "verbs": ["list", "watch"],
-    },
-    {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
-    *READ_NODES,
+    {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list"]},
+    {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]},
 ]
 
 

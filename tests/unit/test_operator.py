@@ -27,6 +27,12 @@ def test_only_warnings_become_events_and_no_peering_is_needed() -> None:
     assert settings.peering.standalone is True
 
 
+def test_kopf_does_not_scan_the_cluster_so_no_cluster_wide_rights_are_needed() -> None:
+    settings = build_kopf_settings()
+
+    assert settings.scanning.disabled is True
+
+
 def test_kopf_only_watches_so_it_never_adds_a_finalizer_or_patches_objects() -> None:
     registry = kopf.OperatorRegistry()
 

@@ -145,6 +145,11 @@ def build_kopf_settings() -> kopf.OperatorSettings:
     # posted as Events of their own by the StatusWriter.
     settings.posting.level = logging.WARNING
     settings.peering.standalone = True
+
+    # One namespace, named exactly, and one CRD, there before the operator
+    # starts: kopf need not watch namespaces and CRDs across the cluster,
+    # and the operator needs no rights outside its namespace.
+    settings.scanning.disabled = True
     return settings
 
 
