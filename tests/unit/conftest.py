@@ -51,6 +51,12 @@ def auth_headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture
+def editor_headers(settings: ApiSettings) -> dict[str, str]:
+    """Headers of a token that may also write."""
+    return {"Authorization": f"Bearer {issue_token(settings, subject='erin', roles=['editor'])}"}
+
+
 @pytest.fixture(scope="session")
 def authority() -> Authority:
     return Authority.create("mayyam-unit-test-ca")

@@ -113,6 +113,9 @@ class FakeKubernetes:
     """Canned answers by path; every request must carry ``token``.
 
     ``delay`` slows every answer, ``delays`` the answers of single paths.
+    Paths without a canned answer are served from ``objects``, a store of
+    objects by path that POST, PUT and DELETE change the way the API server
+    does (see `write`); ``failures`` makes single writes fail once.
     """
 
     token: str
@@ -121,10 +124,21 @@ class FakeKubernetes:
     delays: dict[str, float] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    writes: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
+    failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     url: str = ""
+    _version: int = 100
 
     def answer(self, path: str, body: dict[str, Any], status: int = 200) -> None:
         self.responses[path] = (status, body)
+
+    def fail_once(
+        self, method: str, path: str, status: int, reason: str, message: str = "injected"
+    ) -> None:
+        """Make the next ``method`` on ``path`` fail with a Status of ``reason``."""
+        failure = (status, status_object(status, reason, message))
+        self.failures.setdefault((method, path), []).append(failure)
 
     def watch_events(self, path: str) -> list[dict[str, Any]]:
         """The events a watch of ``path`` gets; it then ends, as on a timeout.
@@ -133,15 +147,52 @@ class FakeKubernetes:
         """
         return self.events.pop(path, [])
 
-    def respond(self, path: str, authorization: str | None) -> tuple[int, dict[str, Any]]:
+    def respond(
+        self,
+        path: str,
+        authorization: str | None,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
         path = path.rstrip("/") or "/"
         self.requests.append(path)
         time.sleep(self.delays.get(path, self.delay))
         if authorization != f"Bearer {self.token}":
             return 401, status_object(401, "Unauthorized", "Unauthorized")
-        return self.responses.get(
-            path, (404, status_object(404, "NotFound", f"the server could not find {path}"))
-        )
+        if method != "GET":
+            self.writes.append((method, path, body))
+        if self.failures.get((method, path)):
+            return self.failures[(method, path)].pop(0)
+        if path in self.responses:
+            return self.responses[path]
+        return self.write(method, path, body)
+
+    def write(
+        self, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, dict[str, Any]]:
+        """Serve ``objects``: read, create (POST to the collection), replace, delete."""
+        if method == "POST":
+            assert body is not None
+            path = f"{path}/{body['metadata']['name']}"
+        current = self.objects.get(path)
+        if method == "POST" and current is not None:
+            return 409, status_object(409, "AlreadyExists", f"{path} already exists")
+        if current is None and method != "POST":
+            return 404, status_object(404, "NotFound", f"the server could not find {path}")
+        if method == "GET":
+            return 200, current
+        if method == "DELETE":
+            del self.objects[path]
+            return 200, {"kind": "Status", "status": "Success"}
+
+        assert body is not None
+        given = body["metadata"].get("resourceVersion")
+        if method == "PUT" and given and given != current["metadata"]["resourceVersion"]:
+            return 409, status_object(409, "Conflict", "the object has been modified")
+        self._version += 1
+        body["metadata"]["resourceVersion"] = str(self._version)
+        self.objects[path] = body
+        return (201 if method == "POST" else 200), body
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -163,6 +214,18 @@ def serve(fake: FakeKubernetes, authority: Authority, directory: Path) -> Thread
                 payload = "".join(f"{line}\n" for line in lines).encode()
             else:
                 payload = json.dumps(body).encode()
+            self._send(status, payload)
+
+        def do_WRITE(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            sent = json.loads(self.rfile.read(length)) if length else None
+            path = self.path.partition("?")[0]
+            status, body = fake.respond(path, self.headers.get("Authorization"), self.command, sent)
+            self._send(status, json.dumps(body).encode())
+
+        do_POST = do_PUT = do_DELETE = do_WRITE
+
+        def _send(self, status: int, payload: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
