@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kubernetes.client import CoreV1Api
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -92,16 +91,6 @@ class ObjectMethods:
     read: Callable[..., Any]
     create: Callable[..., Any]
     replace: Callable[..., Any]
-
-    @classmethod
-    def of(cls, cluster: Cluster, kind: str) -> "ObjectMethods":
-        """The methods of ``CoreV1Api`` for ``kind``, e.g. ``config_map``."""
-        api = CoreV1Api(cluster.api_client)
-        return cls(
-            getattr(api, f"read_namespaced_{kind}"),
-            getattr(api, f"create_namespaced_{kind}"),
-            getattr(api, f"replace_namespaced_{kind}"),
-        )
 
 
 #: Builds the object to write from the current one (``None``: it does not exist).

@@ -128,9 +128,15 @@ async def put_config_map(
     cluster: WriteCluster, namespace: NamespaceName, name: ObjectName, body: ConfigMapBody
 ) -> Response:
     """Create a ConfigMap, or replace the parts of it the body gives."""
+    api = CoreV1Api(cluster.api_client)
+    methods = ObjectMethods(
+        api.read_namespaced_config_map,
+        api.create_namespaced_config_map,
+        api.replace_namespaced_config_map,
+    )
     written, created = await put_object(
         cluster,
-        ObjectMethods.of(cluster, "config_map"),
+        methods,
         namespace,
         name,
         lambda current: body.build(current, namespace, name),

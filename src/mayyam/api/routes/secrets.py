@@ -169,10 +169,14 @@ async def put_secret(
     cluster: WriteCluster, namespace: NamespaceName, name: ObjectName, body: SecretBody
 ) -> Response:
     """Create a Secret from plaintext values, or replace the parts the body gives."""
+    api = CoreV1Api(cluster.api_client)
+    methods = ObjectMethods(
+        api.read_namespaced_secret, api.create_namespaced_secret, api.replace_namespaced_secret
+    )
     try:
         written, created = await put_object(
             cluster,
-            ObjectMethods.of(cluster, "secret"),
+            methods,
             namespace,
             name,
             lambda current: body.build(current, namespace, name),
