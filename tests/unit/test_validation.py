@@ -9,9 +9,9 @@ from mayyam.api.validation import (
     check_annotations,
     check_dns1123_label,
     check_dns1123_subdomain,
-    check_label_key,
     check_label_value,
     check_labels,
+    check_qualified_name,
     validation_error,
 )
 
@@ -65,7 +65,7 @@ def test_invalid_dns1123_subdomains_are_refused(name: str) -> None:
     ],
 )
 def test_valid_label_keys_have_no_problems(key: str) -> None:
-    assert check_label_key(key) == []
+    assert check_qualified_name(key) == []
 
 
 @pytest.mark.parametrize(
@@ -88,12 +88,12 @@ def test_valid_label_keys_have_no_problems(key: str) -> None:
     ],
 )
 def test_invalid_label_keys_are_refused(key: str) -> None:
-    assert check_label_key(key) != []
+    assert check_qualified_name(key) != []
 
 
 def test_a_label_key_problem_says_which_part_is_wrong() -> None:
-    assert all(p.startswith("prefix") for p in check_label_key("Bad_Prefix/app"))
-    assert all(p.startswith("name part") for p in check_label_key("example.com/-app"))
+    assert all(p.startswith("prefix") for p in check_qualified_name("Bad_Prefix/app"))
+    assert all(p.startswith("name part") for p in check_qualified_name("example.com/-app"))
 
 
 @pytest.mark.parametrize("value", ["", "v", "V1", "1.0", "a_b-c.d", "a" * 63])
