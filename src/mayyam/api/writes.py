@@ -19,13 +19,14 @@ missing object.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from mayyam.api.deps import Cluster
 from mayyam.api.errors import ErrorBody
+from mayyam.api.models import Deleted
 from mayyam.api.objects import KubeObject, read_raw, without_bookkeeping
 from mayyam.api.validation import Annotations, Labels
 from mayyam.core.errors import ClusterApiError
@@ -75,13 +76,6 @@ def put_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
         },
         413: {"model": ErrorBody, "description": "The request body is larger than allowed."},
     }
-
-
-class Deleted(BaseModel):
-    """The answer to a DELETE."""
-
-    status: Literal["deleted"] = "deleted"
-    name: str
 
 
 @dataclass(frozen=True)

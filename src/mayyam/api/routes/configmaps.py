@@ -22,17 +22,10 @@ from mayyam.api.deps import (
     WriteCluster,
 )
 from mayyam.api.errors import ErrorBody
-from mayyam.api.models import Summary
+from mayyam.api.models import Deleted, Summary
 from mayyam.api.objects import KubeObject, json_response, read_items, read_raw, without_bookkeeping
 from mayyam.api.validation import Base64Value, DataKey, check_values, raise_problems
-from mayyam.api.writes import (
-    Deleted,
-    ObjectBody,
-    ObjectMethods,
-    delete_object,
-    put_object,
-    put_responses,
-)
+from mayyam.api.writes import ObjectBody, ObjectMethods, delete_object, put_object, put_responses
 
 router = APIRouter(
     prefix=f"{CLUSTER_PATH}/namespaces/{{namespace}}/configmaps", tags=["configmaps"]

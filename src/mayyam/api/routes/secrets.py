@@ -29,7 +29,7 @@ from mayyam.api.deps import (
     WriteCluster,
 )
 from mayyam.api.errors import ErrorBody
-from mayyam.api.models import Summary
+from mayyam.api.models import Deleted, Summary
 from mayyam.api.objects import KubeObject, json_response, read_items, read_raw
 from mayyam.api.redaction import (
     MIN_MATCHED_BYTES,
@@ -39,14 +39,7 @@ from mayyam.api.redaction import (
     scrub,
 )
 from mayyam.api.validation import Base64Value, DataKey, check_values, raise_problems
-from mayyam.api.writes import (
-    Deleted,
-    ObjectBody,
-    ObjectMethods,
-    delete_object,
-    put_object,
-    put_responses,
-)
+from mayyam.api.writes import ObjectBody, ObjectMethods, delete_object, put_object, put_responses
 from mayyam.core.errors import ClusterApiError
 
 router = APIRouter(prefix=f"{CLUSTER_PATH}/namespaces/{{namespace}}/secrets", tags=["secrets"])
