@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.api_namespaces import SERVED, ServedNamespace, b64, served_namespace
+from tests.e2e.conftest import ServedNamespace
+from tests.e2e.helpers import b64
 
 MEBIBYTE = 1024 * 1024
-
-
-@pytest.fixture(params=SERVED)
-def each(request, served, management, workload, make_namespace) -> ServedNamespace:
-    """A namespace of its own on each served cluster in turn."""
-    return served_namespace(served, request.param, management, workload, make_namespace)
-
-
-@pytest.fixture
-def ns(served, management, workload, make_namespace) -> ServedNamespace:
-    """A namespace of its own on the workload cluster."""
-    return served_namespace(served, "remote", management, workload, make_namespace)
 
 
 def test_a_config_map_is_created_replaced_read_listed_and_deleted(each: ServedNamespace) -> None:

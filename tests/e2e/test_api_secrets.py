@@ -6,21 +6,10 @@ import secrets
 
 import pytest
 
-from tests.e2e.api_namespaces import SERVED, ServedNamespace, b64, served_namespace
+from tests.e2e.conftest import ServedNamespace
+from tests.e2e.helpers import b64
 
 MARKER = "**REDACTED**"
-
-
-@pytest.fixture(params=SERVED)
-def each(request, served, management, workload, make_namespace) -> ServedNamespace:
-    """A namespace of its own on each served cluster in turn."""
-    return served_namespace(served, request.param, management, workload, make_namespace)
-
-
-@pytest.fixture
-def ns(served, management, workload, make_namespace) -> ServedNamespace:
-    """A namespace of its own on the workload cluster."""
-    return served_namespace(served, "remote", management, workload, make_namespace)
 
 
 @pytest.fixture
