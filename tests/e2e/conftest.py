@@ -1,9 +1,11 @@
 """Per-test isolation on the shared clusters: every test works in namespaces
 of its own, removed when it ends; and, for the API's tests, one Mayyam that
-serves both clusters for the whole session."""
+serves both clusters for the whole session, with a namespace of its own on
+either of them for each test."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -121,3 +123,61 @@ def served(
     finally:
         product.stop()
         management.kubectl("delete", "namespace", namespace, "--wait=false")
+
+
+#: The names under which the ``served`` fixture registers the two clusters.
+SERVED = ("local", "remote")
+
+
+@dataclass
+class ServedNamespace:
+    """A fresh namespace on the cluster registered as ``cluster_id``."""
+
+    served: ServedClusters
+    cluster_id: str
+    cluster: Cluster
+    name: str
+
+    def path(self, resource: str, name: str = "") -> str:
+        """The API path of a resource of this namespace (or of one object)."""
+        base = f"/clusters/{self.cluster_id}/namespaces/{self.name}/{resource}"
+        return f"{base}/{name}" if name else base
+
+    def api(self, *roles: str, clusters: list[str] | None = None) -> httpx.Client:
+        return self.served.client(*roles, clusters=clusters)
+
+    def kubectl(self, *args: str, input: str | None = None) -> str:
+        return self.cluster.kubectl("-n", self.name, *args, input=input)
+
+    def get(self, kind: str, name: str) -> dict | None:
+        """The object as kubectl sees it, or None when it does not exist."""
+        found = self.kubectl("get", kind, name, "--ignore-not-found", "-o", "json")
+        return json.loads(found) if found.strip() else None
+
+    def apply(self, manifest: dict) -> None:
+        self.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+
+
+@pytest.fixture
+def namespace_on(
+    served: ServedClusters, management: Cluster, workload: Cluster, make_namespace
+) -> Callable[[str], ServedNamespace]:
+    """New namespaces on the cluster ``served`` registers as the given id."""
+
+    def make(cluster_id: str) -> ServedNamespace:
+        cluster = management if cluster_id == "local" else workload
+        return ServedNamespace(served, cluster_id, cluster, make_namespace(cluster))
+
+    return make
+
+
+@pytest.fixture(params=SERVED)
+def each(request: pytest.FixtureRequest, namespace_on) -> ServedNamespace:
+    """A namespace of its own on each served cluster in turn."""
+    return namespace_on(request.param)
+
+
+@pytest.fixture
+def ns(namespace_on) -> ServedNamespace:
+    """A namespace of its own on the workload cluster, served as ``remote``."""
+    return namespace_on("remote")

@@ -95,11 +95,12 @@ def client_certificate(cluster: Cluster, rules: list[dict]) -> tuple[str, str]:
     return pair.cert.read_text(), pair.key.read_text()
 
 
+def b64(value: str | bytes) -> str:
+    return base64.b64encode(value if isinstance(value, bytes) else value.encode()).decode()
+
+
 def secret(name: str, data: dict[str, str | bytes]) -> dict:
-    encoded = {
-        key: base64.b64encode(value if isinstance(value, bytes) else value.encode()).decode()
-        for key, value in data.items()
-    }
+    encoded = {key: b64(value) for key, value in data.items()}
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": encoded}
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from mayyamdev.clusters import Cluster
-from tests.e2e.conftest import ServedClusters
+from tests.e2e.conftest import ServedClusters, ServedNamespace
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
@@ -67,25 +67,6 @@ def replica_sets(cluster: Cluster, namespace: str, name: str) -> dict[str, dict]
     return {rs["metadata"]["name"]: rs for rs in listing["items"]}
 
 
-def namespace_in(cluster: Cluster) -> Iterator[str]:
-    name = f"e2e-deploy-{secrets.token_hex(3)}"
-    cluster.kubectl("create", "namespace", name)
-    yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found")
-
-
-@pytest.fixture(scope="module")
-def local_namespace(served: ServedClusters, management: Cluster) -> Iterator[str]:
-    """A namespace of this module in ``local``, whose node runs Pods."""
-    yield from namespace_in(management)
-
-
-@pytest.fixture(scope="module")
-def remote_namespace(served: ServedClusters, workload: Cluster) -> Iterator[str]:
-    """A namespace of this module in ``remote``."""
-    yield from namespace_in(workload)
-
-
 @pytest.fixture(scope="module")
 def viewer(served: ServedClusters) -> Iterator[httpx.Client]:
     with served.client("viewer") as client:
@@ -99,10 +80,10 @@ def editor(served: ServedClusters) -> Iterator[httpx.Client]:
 
 
 def test_deployments_are_listed_and_read_as_kubernetes_objects(
-    viewer: httpx.Client, workload: Cluster, remote_namespace: str
+    viewer: httpx.Client, ns: ServedNamespace
 ) -> None:
-    name = create_deployment(workload, remote_namespace, replicas=2)
-    base = f"/clusters/remote/namespaces/{remote_namespace}/deployments"
+    name = create_deployment(ns.cluster, ns.name, replicas=2)
+    base = ns.path("deployments")
 
     listed = viewer.get(base)
     one = viewer.get(f"{base}/{name}")
@@ -114,22 +95,22 @@ def test_deployments_are_listed_and_read_as_kubernetes_objects(
     assert one.status_code == 200, one.text
     assert (
         one.json()["metadata"]["uid"]
-        == get_deployment(workload, remote_namespace, name)["metadata"]["uid"]
+        == get_deployment(ns.cluster, ns.name, name)["metadata"]["uid"]
     )
     assert one.json()["spec"]["replicas"] == 2
     assert "managedFields" not in one.json()["metadata"]
 
 
 def test_a_deployment_is_scaled_up_and_down_to_zero(
-    editor: httpx.Client, workload: Cluster, remote_namespace: str
+    editor: httpx.Client, ns: ServedNamespace
 ) -> None:
-    name = create_deployment(workload, remote_namespace)
-    url = f"/clusters/remote/namespaces/{remote_namespace}/deployments/{name}:scale"
+    name = create_deployment(ns.cluster, ns.name)
+    url = f"{ns.path('deployments', name)}:scale"
 
     up = editor.post(url, json={"replicas": 3})
-    replicas_after_up = get_deployment(workload, remote_namespace, name)["spec"]["replicas"]
+    replicas_after_up = get_deployment(ns.cluster, ns.name, name)["spec"]["replicas"]
     down = editor.post(url, json={"replicas": 0})
-    replicas_after_down = get_deployment(workload, remote_namespace, name)["spec"]["replicas"]
+    replicas_after_down = get_deployment(ns.cluster, ns.name, name)["spec"]["replicas"]
 
     assert up.status_code == 200, up.text
     assert up.json() == {"status": "scaled", "replicas": 3}
@@ -141,32 +122,33 @@ def test_a_deployment_is_scaled_up_and_down_to_zero(
 
 @pytest.mark.parametrize("replicas", ["3", 1.5, True, -1, 2**31])
 def test_an_invalid_replica_count_is_refused_and_changes_nothing(
-    editor: httpx.Client, workload: Cluster, remote_namespace: str, replicas: object
+    editor: httpx.Client, ns: ServedNamespace, replicas: object
 ) -> None:
-    name = create_deployment(workload, remote_namespace)
+    name = create_deployment(ns.cluster, ns.name)
 
     response = editor.post(
-        f"/clusters/remote/namespaces/{remote_namespace}/deployments/{name}:scale",
+        f"{ns.path('deployments', name)}:scale",
         json={"replicas": replicas},
     )
 
     assert response.status_code == 422, response.text
     assert [d["field"] for d in response.json()["details"]] == ["body.replicas"]
-    assert get_deployment(workload, remote_namespace, name)["spec"]["replicas"] == 1
+    assert get_deployment(ns.cluster, ns.name, name)["spec"]["replicas"] == 1
 
 
 def test_a_restart_rolls_out_a_new_replica_set_and_keeps_other_annotations(
-    editor: httpx.Client, management: Cluster, local_namespace: str
+    editor: httpx.Client, namespace_on: Callable[[str], ServedNamespace]
 ) -> None:
+    # On local, whose node runs the Pods a rollout needs.
+    local = namespace_on("local")
+    management, local_namespace = local.cluster, local.name
     name = create_deployment(management, local_namespace)
     rollout = ("rollout", "status", "-n", local_namespace, f"deployment/{name}", "--timeout=120s")
     management.kubectl(*rollout, timeout=150)
     before = replica_sets(management, local_namespace, name)
     started = datetime.now(UTC).replace(microsecond=0)
 
-    response = editor.post(
-        f"/clusters/local/namespaces/{local_namespace}/deployments/{name}:restart"
-    )
+    response = editor.post(f"{local.path('deployments', name)}:restart")
     management.kubectl(*rollout, timeout=150)
 
     assert response.status_code == 200, response.text
@@ -189,20 +171,18 @@ def test_a_restart_rolls_out_a_new_replica_set_and_keeps_other_annotations(
 
 
 def test_a_paused_deployment_is_not_restarted_and_not_changed(
-    editor: httpx.Client, workload: Cluster, remote_namespace: str
+    editor: httpx.Client, ns: ServedNamespace
 ) -> None:
-    name = create_deployment(workload, remote_namespace, paused=True)
-    before = get_deployment(workload, remote_namespace, name)
+    name = create_deployment(ns.cluster, ns.name, paused=True)
+    before = get_deployment(ns.cluster, ns.name, name)
 
-    response = editor.post(
-        f"/clusters/remote/namespaces/{remote_namespace}/deployments/{name}:restart"
-    )
+    response = editor.post(f"{ns.path('deployments', name)}:restart")
 
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "CONFLICT"
     assert "paused" in response.json()["message"] and "resume" in response.json()["message"]
     # The controller may still write the status; the spec must stay as it was.
-    after = get_deployment(workload, remote_namespace, name)
+    after = get_deployment(ns.cluster, ns.name, name)
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
     assert after["spec"] == before["spec"]
     assert RESTARTED_AT not in after["spec"]["template"]["metadata"]["annotations"]
@@ -214,11 +194,11 @@ def test_a_paused_deployment_is_not_restarted_and_not_changed(
     ids=["read", "scale", "restart"],
 )
 def test_a_missing_deployment_answers_not_found(
-    editor: httpx.Client, remote_namespace: str, method: str, suffix: str, body: dict | None
+    editor: httpx.Client, ns: ServedNamespace, method: str, suffix: str, body: dict | None
 ) -> None:
     response = editor.request(
         method,
-        f"/clusters/remote/namespaces/{remote_namespace}/deployments/ghost{suffix}",
+        f"{ns.path('deployments', 'ghost')}{suffix}",
         json=body,
     )
 
@@ -230,11 +210,11 @@ def test_a_missing_deployment_answers_not_found(
 
 @pytest.mark.parametrize("action", [":scale", ":restart"])
 def test_a_viewer_may_read_but_not_scale_or_restart(
-    viewer: httpx.Client, workload: Cluster, remote_namespace: str, action: str
+    viewer: httpx.Client, ns: ServedNamespace, action: str
 ) -> None:
-    name = create_deployment(workload, remote_namespace)
-    before = get_deployment(workload, remote_namespace, name)
-    url = f"/clusters/remote/namespaces/{remote_namespace}/deployments/{name}"
+    name = create_deployment(ns.cluster, ns.name)
+    before = get_deployment(ns.cluster, ns.name, name)
+    url = ns.path("deployments", name)
 
     read = viewer.get(url)
     changed = viewer.post(f"{url}{action}", json={"replicas": 2} if action == ":scale" else None)
@@ -242,17 +222,17 @@ def test_a_viewer_may_read_but_not_scale_or_restart(
     assert read.status_code == 200, read.text
     assert changed.status_code == 403, changed.text
     assert changed.json()["error"] == "FORBIDDEN"
-    after = get_deployment(workload, remote_namespace, name)
+    after = get_deployment(ns.cluster, ns.name, name)
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
     assert after["spec"] == before["spec"]
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_editors_and_admins_may_scale_and_restart(
-    served: ServedClusters, workload: Cluster, remote_namespace: str, role: str
+    served: ServedClusters, ns: ServedNamespace, role: str
 ) -> None:
-    name = create_deployment(workload, remote_namespace)
-    url = f"/clusters/remote/namespaces/{remote_namespace}/deployments/{name}"
+    name = create_deployment(ns.cluster, ns.name)
+    url = ns.path("deployments", name)
 
     with served.client(role) as client:
         scaled = client.post(f"{url}:scale", json={"replicas": 2})
@@ -260,16 +240,16 @@ def test_editors_and_admins_may_scale_and_restart(
 
     assert scaled.status_code == 200, scaled.text
     assert restarted.status_code == 200, restarted.text
-    template = get_deployment(workload, remote_namespace, name)["spec"]["template"]
-    assert get_deployment(workload, remote_namespace, name)["spec"]["replicas"] == 2
+    template = get_deployment(ns.cluster, ns.name, name)["spec"]["template"]
+    assert get_deployment(ns.cluster, ns.name, name)["spec"]["replicas"] == 2
     assert RESTARTED_AT in template["metadata"]["annotations"]
 
 
 def test_a_token_limited_to_other_clusters_may_not_touch_this_one(
-    served: ServedClusters, workload: Cluster, remote_namespace: str
+    served: ServedClusters, ns: ServedNamespace
 ) -> None:
-    name = create_deployment(workload, remote_namespace)
-    url = f"/clusters/remote/namespaces/{remote_namespace}/deployments/{name}"
+    name = create_deployment(ns.cluster, ns.name)
+    url = ns.path("deployments", name)
 
     with served.client("admin", clusters=["local", "prod-*"]) as elsewhere:
         read = elsewhere.get(url)
@@ -280,4 +260,4 @@ def test_a_token_limited_to_other_clusters_may_not_touch_this_one(
     assert (read.status_code, scaled.status_code) == (403, 403)
     assert scaled.json()["error"] == "FORBIDDEN"
     assert allowed.status_code == 200, allowed.text
-    assert get_deployment(workload, remote_namespace, name)["spec"]["replicas"] == 3
+    assert get_deployment(ns.cluster, ns.name, name)["spec"]["replicas"] == 3

@@ -23,8 +23,17 @@ def namespace_or_none(cluster: Cluster, name: str) -> dict | None:
 
 
 def namespace_names(cluster: Cluster) -> set[str]:
+    """The namespaces of a cluster that are not being deleted.
+
+    Namespaces that earlier tests deleted may vanish at any moment; they are
+    left out, so that only a change made by the test itself is seen.
+    """
     listing = cluster.kubectl_json("get", "namespaces")
-    return {item["metadata"]["name"] for item in listing["items"]}
+    return {
+        item["metadata"]["name"]
+        for item in listing["items"]
+        if "deletionTimestamp" not in item["metadata"]
+    }
 
 
 @pytest.fixture

@@ -62,6 +62,12 @@ def headers_for(settings: ApiSettings) -> Callable[..., dict[str, str]]:
     return headers
 
 
+@pytest.fixture
+def editor_headers(headers_for: Callable[..., dict[str, str]]) -> dict[str, str]:
+    """Headers of a token that may also write."""
+    return headers_for("editor")
+
+
 @pytest.fixture(scope="session")
 def authority() -> Authority:
     return Authority.create("mayyam-unit-test-ca")

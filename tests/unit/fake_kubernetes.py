@@ -1,8 +1,9 @@
 """A fake Kubernetes API server for unit tests, on 127.0.0.1 only.
 
 It speaks HTTPS with a certificate from a throwaway CA, checks the bearer
-token, and answers from a table of canned responses. That is enough to test
-what Mayyam does with answers and failures without a real cluster.
+token, and answers from a table of canned responses, or else from a store
+of objects that writes change. That is enough to test what Mayyam does with
+answers and failures without a real cluster.
 """
 
 from __future__ import annotations
@@ -124,7 +125,10 @@ class FakeKubernetes:
 
     ``delay`` slows every answer, ``delays`` the answers of single paths.
     ``requests`` holds the path of every request, ``received`` the whole
-    request, bodies of writes included.
+    request, bodies of writes included. A request without a canned answer
+    is served from ``objects``, a store of objects by path that POST, PUT
+    and DELETE change the way the API server does (see `serve_stored`);
+    `fail_once` makes single requests fail before any answer.
     """
 
     token: str
@@ -134,12 +138,22 @@ class FakeKubernetes:
     requests: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     url: str = ""
+    _version: int = 100
 
     def answer(
         self, path: str, body: dict[str, Any], status: int = 200, method: str = "GET"
     ) -> None:
         self.responses[_key(method, path)] = (status, body)
+
+    def fail_once(
+        self, method: str, path: str, status: int, reason: str, message: str = "injected"
+    ) -> None:
+        """Make the next ``method`` on ``path`` fail with a Status of ``reason``."""
+        failure = (status, status_object(status, reason, message))
+        self.failures.setdefault((method, path), []).append(failure)
 
     def writes(self) -> list[Received]:
         """The requests that were not reads."""
@@ -156,16 +170,50 @@ class FakeKubernetes:
         self, path: str, authorization: str | None, request: Received | None = None
     ) -> tuple[int, dict[str, Any]]:
         path = path.rstrip("/") or "/"
-        method = request.method if request is not None else "GET"
+        request = request or Received("GET", path)
         self.requests.append(path)
-        self.received.append(request or Received(method, path))
+        self.received.append(request)
         time.sleep(self.delays.get(path, self.delay))
         if authorization != f"Bearer {self.token}":
             return 401, status_object(401, "Unauthorized", "Unauthorized")
-        return self.responses.get(
-            _key(method, path),
-            (404, status_object(404, "NotFound", f"the server could not find {path}")),
-        )
+
+        if self.failures.get((request.method, path)):
+            return self.failures[(request.method, path)].pop(0)
+        if _key(request.method, path) in self.responses:
+            return self.responses[_key(request.method, path)]
+        return self.serve_stored(request.method, path, request.body)
+
+    def serve_stored(
+        self, method: str, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, dict[str, Any]]:
+        """Serve ``objects``: read, create (POST to the collection), replace, delete.
+
+        PATCH is not merged into stored objects: its answers come from `answer`.
+        """
+        if method == "POST":
+            assert body is not None
+            path = f"{path}/{body['metadata']['name']}"
+        current = self.objects.get(path)
+        if method == "POST" and current is not None:
+            return 409, status_object(409, "AlreadyExists", f"{path} already exists")
+        if current is None and method != "POST":
+            return 404, status_object(404, "NotFound", f"the server could not find {path}")
+        if method == "GET":
+            return 200, current
+        if method == "DELETE":
+            del self.objects[path]
+            return 200, {"kind": "Status", "status": "Success"}
+        if method not in ("POST", "PUT"):
+            return 405, status_object(405, "MethodNotAllowed", f"{method} of a stored object")
+
+        assert body is not None
+        given = body["metadata"].get("resourceVersion")
+        if method == "PUT" and given and given != current["metadata"]["resourceVersion"]:
+            return 409, status_object(409, "Conflict", "the object has been modified")
+        self._version += 1
+        body["metadata"]["resourceVersion"] = str(self._version)
+        self.objects[path] = body
+        return (201 if method == "POST" else 200), body
 
 
 def _key(method: str, path: str) -> str:
@@ -193,25 +241,9 @@ def serve(fake: FakeKubernetes, authority: Authority, directory: Path) -> Thread
                 payload = "".join(f"{line}\n" for line in lines).encode()
             else:
                 payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self._send(status, payload)
 
-        def do_POST(self) -> None:
-            self._write()
-
-        def do_PUT(self) -> None:
-            self._write()
-
-        def do_PATCH(self) -> None:
-            self._write()
-
-        def do_DELETE(self) -> None:
-            self._write()
-
-        def _write(self) -> None:
+        def do_WRITE(self) -> None:
             path = self.path.partition("?")[0].rstrip("/") or "/"
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -222,7 +254,11 @@ def serve(fake: FakeKubernetes, authority: Authority, directory: Path) -> Thread
                 json.loads(raw) if raw else None,
             )
             status, body = fake.respond(path, self.headers.get("Authorization"), request)
-            payload = json.dumps(body).encode()
+            self._send(status, json.dumps(body).encode())
+
+        do_POST = do_PUT = do_PATCH = do_DELETE = do_WRITE
+
+        def _send(self, status: int, payload: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

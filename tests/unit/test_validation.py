@@ -1,4 +1,6 @@
-"""Names, label keys and label values are checked with Kubernetes' rules."""
+"""Names, keys, label values and annotations are checked with Kubernetes' rules."""
+
+import base64
 
 import pytest
 from fastapi.exceptions import RequestValidationError
@@ -6,12 +8,15 @@ from fastapi.exceptions import RequestValidationError
 from mayyam.api.validation import (
     MAX_ANNOTATIONS_BYTES,
     Problem,
+    check_annotation_key,
     check_annotations,
+    check_data_key,
     check_dns1123_label,
     check_dns1123_subdomain,
-    check_label_key,
     check_label_value,
     check_labels,
+    check_qualified_name,
+    decoded_size,
     validation_error,
 )
 
@@ -62,10 +67,13 @@ def test_invalid_dns1123_subdomains_are_refused(name: str) -> None:
         "x" * 253 + "/" + "y" * 63,
         "a/b",
         "my.app_name-1",
+        "a_b.c-d",
+        "example.com/X",
+        "x" * 63,
     ],
 )
 def test_valid_label_keys_have_no_problems(key: str) -> None:
-    assert check_label_key(key) == []
+    assert check_qualified_name(key) == []
 
 
 @pytest.mark.parametrize(
@@ -85,27 +93,46 @@ def test_valid_label_keys_have_no_problems(key: str) -> None:
         pytest.param("app name", id="space"),
         pytest.param("app\n", id="trailing-newline"),
         pytest.param("äpp", id="not-ascii"),
+        pytest.param("app-", id="trailing-dash"),
+        pytest.param("app/", id="slash-without-name"),
+        pytest.param("x" * 64, id="name-of-64"),
+        pytest.param("a b", id="space-inside"),
     ],
 )
 def test_invalid_label_keys_are_refused(key: str) -> None:
-    assert check_label_key(key) != []
+    assert check_qualified_name(key) != []
 
 
 def test_a_label_key_problem_says_which_part_is_wrong() -> None:
-    assert all(p.startswith("prefix") for p in check_label_key("Bad_Prefix/app"))
-    assert all(p.startswith("name part") for p in check_label_key("example.com/-app"))
+    assert all(p.startswith("prefix") for p in check_qualified_name("Bad_Prefix/app"))
+    assert all(p.startswith("name part") for p in check_qualified_name("example.com/-app"))
 
 
-@pytest.mark.parametrize("value", ["", "v", "V1", "1.0", "a_b-c.d", "a" * 63])
+@pytest.mark.parametrize("value", ["", "v", "V1", "1.0", "a_b-c.d", "a" * 63, "v1.2_3-x"])
 def test_valid_label_values_have_no_problems(value: str) -> None:
     assert check_label_value(value) == []
 
 
 @pytest.mark.parametrize(
-    "value", ["a" * 64, "-v", "v-", "_v", "v.", "a b", "a/b", "a:b", "v\n", "ü"]
+    "value", ["a" * 64, "-v", "v-", "_v", "v.", "a b", "a/b", "a:b", "v\n", "ü", "-x"]
 )
 def test_invalid_label_values_are_refused(value: str) -> None:
     assert check_label_value(value) != []
+
+
+@pytest.mark.parametrize("key", ["a", "A-b_c.d", "tls.crt", ".hidden", "x" * 253])
+def test_valid_data_keys_have_no_problems(key: str) -> None:
+    assert check_data_key(key) == []
+
+
+@pytest.mark.parametrize("key", ["", "a b", "a/b", "é", ".", "..", "..data", "x" * 254])
+def test_invalid_data_keys_are_refused(key: str) -> None:
+    assert check_data_key(key) != []
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 1000])
+def test_the_decoded_size_of_base64_is_exact(size: int) -> None:
+    assert decoded_size(base64.b64encode(b"x" * size).decode()) == size
 
 
 def test_check_labels_names_each_bad_key_and_value() -> None:
@@ -125,6 +152,11 @@ def test_annotation_keys_follow_the_label_key_rules_in_any_case() -> None:
     problems = check_annotations({"Example.com/Note": "x", "ok/b/c": "y", "fine": "z" * 1000})
 
     assert [p.loc for p in problems] == [("annotations", "ok/b/c", "[key]")]
+
+
+def test_annotation_keys_may_have_capitals_in_the_prefix_but_labels_may_not() -> None:
+    assert check_annotation_key("Example.com/Note") == []
+    assert check_qualified_name("Example.com/Note") != []
 
 
 def test_annotations_together_may_hold_at_most_256_kib() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kubernetes.client import ApiClient
 
@@ -103,6 +103,14 @@ NamespaceName = Annotated[
 ObjectName = Annotated[
     str,
     Path(max_length=253, pattern=SUBDOMAIN_PATTERN, description="The name of the object."),
+]
+
+LabelSelector = Annotated[
+    str | None,
+    Query(
+        alias="labelSelector",
+        description="Only objects whose labels match, in Kubernetes' syntax (app=web,tier!=db).",
+    ),
 ]
 
 

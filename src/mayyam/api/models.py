@@ -3,14 +3,15 @@
 Each kind has a summary model: the fields a client of Mayyam needs, under
 the names Kubernetes uses (camelCase). A summary is built from the object as
 the cluster sent it (JSON) and never carries fields the model does not name,
-so nothing a remote object holds leaks by accident.
+so nothing a remote object holds leaks by accident. `Deleted` is the answer
+to a deletion, the same for every kind.
 """
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -67,3 +68,14 @@ class NamespaceSummary(Summary):
                 if isinstance(condition, dict) and "type" in condition and "status" in condition
             ],
         )
+
+
+class Deleted(BaseModel):
+    """The answer to a DELETE of any kind of object.
+
+    Kubernetes may still be removing it: a namespace stays Terminating until
+    its objects are gone, an object with finalizers until they are done.
+    """
+
+    status: Literal["deleted"] = "deleted"
+    name: str = Field(description="The name of the object deleted.")

@@ -6,8 +6,6 @@ never deleted through Mayyam, on any cluster. Names and labels are checked
 with Kubernetes' rules before the cluster is called.
 """
 
-from typing import Literal
-
 from fastapi import APIRouter, Request
 from kubernetes.client import CoreV1Api
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mayyam.api.config import ApiSettings
 from mayyam.api.deps import CLUSTER_PATH, NamespaceName, ReadCluster, SettingsDep, WriteCluster
 from mayyam.api.errors import ErrorBody, ForbiddenError
-from mayyam.api.models import NamespaceSummary
+from mayyam.api.models import Deleted, NamespaceSummary
 from mayyam.api.objects import read_raw
 from mayyam.api.validation import Labels, NamespaceNameField
 
@@ -37,13 +35,6 @@ class NamespaceRequest(BaseModel):
         default_factory=dict,
         description="Labels of the namespace, checked with Kubernetes' rules for keys and values.",
     )
-
-
-class NamespaceDeleted(BaseModel):
-    """The answer to a deletion: the namespace is now Terminating."""
-
-    status: Literal["deleted"] = "deleted"
-    name: str = Field(description="The namespace being deleted.")
 
 
 def protected_namespaces(settings: ApiSettings) -> frozenset[str]:
@@ -99,7 +90,7 @@ async def create_namespace(
 )
 async def delete_namespace(
     cluster: WriteCluster, settings: SettingsDep, name: NamespaceName
-) -> NamespaceDeleted:
+) -> Deleted:
     """Delete a namespace; it is Terminating until Kubernetes has removed its objects (202)."""
     if name in protected_namespaces(settings):
         raise ForbiddenError(
@@ -110,4 +101,4 @@ async def delete_namespace(
     # The answer is the Namespace, now Terminating; Kubernetes removes its
     # objects and then the namespace itself in the background.
     await read_raw(cluster, CoreV1Api(cluster.api_client).delete_namespace, name)
-    return NamespaceDeleted(name=name)
+    return Deleted(name=name)
