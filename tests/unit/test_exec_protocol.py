@@ -28,6 +28,7 @@ from mayyam.core.errors import (
     ClusterAccessError,
     ClusterApiError,
     ClusterUnreachableError,
+    CredentialsError,
 )
 from mayyam.core.exec import (
     CommandStatus,
@@ -37,6 +38,7 @@ from mayyam.core.exec import (
     endpoint_of,
     read_status,
     run_command,
+    ssl_context_from,
 )
 from mayyam.core.tls import TlsSettings, build_ssl_context
 
@@ -401,6 +403,16 @@ def test_an_endpoint_of_a_client_configured_with_files_reaches_the_server(
 
     assert bytes(outcome.stdout.data) == b"via files"
     assert fake.headers[0]["authorization"] == "Bearer from-file"
+
+
+def test_unreadable_tls_files_of_a_configuration_are_a_credentials_error(tmp_path: Path) -> None:
+    configuration = Configuration(host="https://127.0.0.1:6443")
+    configuration.ssl_ca_cert = str(tmp_path / "missing.crt")
+
+    with pytest.raises(CredentialsError) as raised:
+        ssl_context_from(configuration)
+
+    assert raised.value.reason == "InvalidCertificate"
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from mayyam.core.errors import (
     ClusterAccessError,
     ClusterTimeoutError,
     ClusterUnreachableError,
+    CredentialsError,
 )
 from mayyam.core.remote import api_error, transport_error
 
@@ -180,16 +181,22 @@ def ssl_context_from(configuration: Configuration) -> ssl.SSLContext:
     ca_data = configuration.ca_cert_data
     if isinstance(ca_data, bytes):
         ca_data = ca_data.decode()
-    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=ca_data)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=ca_data)
+        if configuration.cert_file:
+            context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    except (OSError, ValueError) as e:
+        raise CredentialsError(
+            "The CA or client certificate files of the client's configuration cannot be read.",
+            reason="InvalidCertificate",
+        ) from e
 
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
     if not configuration.verify_ssl:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     elif configuration.assert_hostname is False:
         context.check_hostname = False
-    if configuration.cert_file:
-        context.load_cert_chain(configuration.cert_file, configuration.key_file)
     return context
 
 
