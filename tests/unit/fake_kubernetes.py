@@ -112,6 +112,8 @@ def status_object(code: int, reason: str, message: str) -> dict[str, Any]:
 class FakeKubernetes:
     """Canned answers by path; every request must carry ``token``.
 
+    ``requests`` records the path of each request, ``queries`` its query.
+
     ``delay`` slows every answer, ``delays`` the answers of single paths.
     """
 
@@ -120,6 +122,7 @@ class FakeKubernetes:
     delay: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     url: str = ""
 
@@ -157,6 +160,7 @@ def serve(fake: FakeKubernetes, authority: Authority, directory: Path) -> Thread
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
+            fake.queries.append(query)
             status, body = fake.respond(path, self.headers.get("Authorization"))
             if status == 200 and "watch=true" in query.split("&"):
                 lines = [json.dumps(event) for event in fake.watch_events(path.rstrip("/"))]

@@ -3,11 +3,12 @@
 from fastapi import APIRouter
 
 from mayyam.api.errors import CLUSTER_ERROR_RESPONSES
-from mayyam.api.routes import clusters, namespaces
+from mayyam.api.routes import clusters, namespaces, pods
 
 #: Everything served under ``/api/kubernetes``.
 kubernetes_router = APIRouter(responses=CLUSTER_ERROR_RESPONSES)
 kubernetes_router.include_router(clusters.router)
 kubernetes_router.include_router(namespaces.router)
+kubernetes_router.include_router(pods.router)
 
 __all__ = ["kubernetes_router"]
