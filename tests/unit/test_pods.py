@@ -254,9 +254,22 @@ def test_events_are_ordered_by_their_first_set_time_and_nulls_do_not_crash() -> 
         event("junk", eventTime="not a time", lastTimestamp="2025-01-01T00:00:03Z"),
     ]
 
-    ordered = [e["metadata"]["name"] for e in sorted(events, key=pods.event_time)]
+    ordered = [e["metadata"]["name"] for e in sorted(events, key=pods.event_order)]
 
     assert ordered == ["none", "a", "b", "c", "junk", "d", "e"]
+
+
+def test_events_of_one_second_are_ordered_by_their_names_not_by_mixed_precision() -> None:
+    """The scheduler's eventTime has microseconds, the kubelet's lastTimestamp
+    whole seconds: Started at .9 s is written as .0 s. Names end with the
+    creation time in hexadecimal nanoseconds."""
+    started = event("web.1880f1e2c6a4f000", lastTimestamp="2025-01-01T00:00:00Z")
+    scheduled = event("web.1880f1e2b1d3a000", eventTime="2025-01-01T00:00:00.523000Z")
+    next_second = event("web.1880f1e2a0000000", lastTimestamp="2025-01-01T00:00:01Z")
+
+    ordered = sorted([next_second, started, scheduled], key=pods.event_order)
+
+    assert ordered == [scheduled, started, next_second]
 
 
 def test_event_time_prefers_event_time_over_the_legacy_timestamps() -> None:
@@ -363,14 +376,21 @@ def test_a_command_that_outlives_its_timeout_is_a_504_at_once(
 def test_a_command_that_cannot_start_is_a_422_with_the_runtimes_message(
     client: TestClient, admin, fake_run: FakeRun
 ) -> None:
-    message = 'exec: "nosuch": executable file not found in $PATH: unknown'
+    # As the API server relays it from the runtime, one prefix per layer.
+    message = (
+        "Internal error occurred: Internal error occurred: error executing command in "
+        'container: exec: "nosuch": executable file not found in $PATH: unknown'
+    )
     fake_run.result = outcome(status=CommandStatus(None, "InternalError", message))
 
     response = client.post(EXEC, params={"command": "nosuch"}, headers=admin)
 
     assert response.status_code == 422
     assert response.json()["error"] == "COMMAND_NOT_STARTED"
-    assert "executable file not found" in response.json()["message"]
+    assert response.json()["message"] == (
+        "The command could not be started in container 'app': error executing command "
+        'in container: exec: "nosuch": executable file not found in $PATH: unknown'
+    )
 
 
 @pytest.mark.usefixtures("pod", "fake_run")

@@ -12,7 +12,7 @@ import shlex
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from kubernetes.client import CoreV1Api
 from pydantic import BaseModel, Field
@@ -21,9 +21,9 @@ from mayyam.api import objects
 from mayyam.api.config import ApiSettings
 from mayyam.api.deps import (
     CLUSTER_PATH,
+    SUBDOMAIN_PATTERN,
     ExecCluster,
     NamespaceName,
-    ObjectName,
     ReadCluster,
     SettingsDep,
 )
@@ -41,6 +41,12 @@ router = APIRouter(prefix=f"{CLUSTER_PATH}/namespaces/{{namespace}}/pods", tags=
 
 #: The annotation that names the container kubectl picks when none is named.
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+
+#: The longest part of a container runtime's message that is passed on.
+MAX_RUNTIME_MESSAGE = 1000
+
+#: What the API server puts before a runtime's message, once per layer.
+_INTERNAL_ERROR_PREFIX = "Internal error occurred: "
 
 _EXEC_DESCRIPTION = """\
 Run a command in a running container of a Pod, wait for it to end, and return
@@ -67,9 +73,12 @@ terminal merges stderr into stdout (`stderr` is then empty) and turns each
 A command that exits with a non-zero code is still a 200 with that
 `exit_code`. A command the container runtime cannot start at all (e.g. the
 executable does not exist) is a 422 with the runtime's message, as kubectl
-reports an error then rather than an exit code. A command still running after
-`timeout` seconds is given up with a 504: the connection is closed, and the
-process ends when it next writes output or, with a terminal, at once.
+reports an error then rather than an exit code.
+
+A command still running after `timeout` seconds is given up with a 504 and
+its connection closed. Kubernetes cannot signal a process through its exec
+connection: the process goes on running in the container until it ends by
+itself, as after an interrupted `kubectl exec`.
 """
 
 
@@ -82,6 +91,9 @@ class ExecResult(BaseModel):
     truncated: bool = Field(description="Whether output beyond the limit was dropped.")
 
 
+PodName = Annotated[
+    str, Path(max_length=253, pattern=SUBDOMAIN_PATTERN, description="The name of the Pod.")
+]
 CommandQuery = Annotated[
     str,
     Query(
@@ -117,7 +129,7 @@ async def exec_in_pod(
     cluster: ExecCluster,
     settings: SettingsDep,
     namespace: NamespaceName,
-    pod_name: ObjectName,
+    pod_name: PodName,
     command: CommandQuery,
     container: ContainerQuery = None,
     tty: TtyQuery = False,
@@ -160,7 +172,7 @@ async def exec_in_pod(
     },
 )
 async def list_pod_events(
-    cluster: ReadCluster, namespace: NamespaceName, pod_name: ObjectName
+    cluster: ReadCluster, namespace: NamespaceName, pod_name: PodName
 ) -> Response:
     """List the Events of a Pod, oldest first."""
     api = CoreV1Api(cluster.api_client)
@@ -172,7 +184,7 @@ async def list_pod_events(
     events = await objects.read_items(
         cluster, api.list_namespaced_event, namespace, field_selector=selector, kind="Event"
     )
-    return objects.json_response(sorted(events, key=event_time))
+    return objects.json_response(sorted(events, key=event_order))
 
 
 def parse_command(command: str) -> tuple[str, ...]:
@@ -250,9 +262,12 @@ def exec_result(outcome: ExecOutcome, container: str) -> ExecResult:
     """The answer for a finished exec; a command that never started is an error."""
     status = outcome.status
     if status.exit_code is None:
+        detail = status.message or status.reason
+        while detail.startswith(_INTERNAL_ERROR_PREFIX):
+            detail = detail.removeprefix(_INTERNAL_ERROR_PREFIX)
         raise CommandNotStartedError(
             f"The command could not be started in container {container!r}: "
-            f"{status.message or status.reason}"
+            f"{detail[:MAX_RUNTIME_MESSAGE]}"
         )
     return ExecResult(
         stdout=decode_output(outcome.stdout),
@@ -267,6 +282,21 @@ def decode_output(stream: CapturedStream) -> str:
     two by the limit is left out rather than garbled."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     return str(decoder.decode(bytes(stream.data), final=not stream.truncated))
+
+
+def event_order(event: KubeObject) -> tuple[datetime, str]:
+    """Where an Event goes in a list, oldest first: its time, to the second,
+    then its name.
+
+    The legacy timestamps have whole seconds only, while ``eventTime`` has
+    microseconds: compared as they are, a Pod's ``Scheduled`` (by the
+    scheduler, at .5 s) would follow its ``Started`` (by the kubelet, at .9 s
+    of the same second, written as .0). Within a second the name decides:
+    Kubernetes names an Event after its object and its creation time in
+    hexadecimal nanoseconds, so for one Pod name order is time order.
+    """
+    name = str((event.get("metadata") or {}).get("name") or "")
+    return event_time(event).replace(microsecond=0), name
 
 
 def event_time(event: KubeObject) -> datetime:
