@@ -156,7 +156,8 @@ async def exec_in_pod(
             )
     except TimeoutError:
         raise ExecTimeoutError(
-            f"The command did not end within {seconds:g} seconds and was given up."
+            f"The command did not end within its timeout of {seconds:g} s. Mayyam stopped "
+            "waiting; the process may still run in the container."
         ) from None
     return exec_result(outcome, chosen)
 
