@@ -11,9 +11,8 @@ binary message starts with a channel byte -- 0 stdin, 1 stdout, 2 stderr,
 close a stream. Mayyam sends no stdin and reads until the server closes.
 
 Each output stream is kept up to a limit. What comes beyond it is read and
-dropped: the command runs to its end as it would unobserved (closing its
-output early would make it fail on its next write, halfway through its
-work), and its exit code is still known.
+dropped rather than refused: the command runs to its end as it would
+unobserved, Mayyam's memory stays bounded, and the exit code is still known.
 """
 
 import json
