@@ -124,10 +124,11 @@ class FakeKubernetes:
     """Canned answers by method and path; every request must carry ``token``.
 
     ``delay`` slows every answer, ``delays`` the answers of single paths.
-    ``requests`` holds the path of every request, ``received`` the whole
-    request, bodies of writes included. A request without a canned answer
-    is served from ``objects``, a store of objects by path that POST, PUT
-    and DELETE change the way the API server does (see `serve_stored`);
+    ``requests`` holds the path of every request, ``queries`` the query of
+    every read, ``received`` the whole request, bodies of writes included.
+    A request without a canned answer is served from ``objects``, a store
+    of objects by path that POST, PUT and DELETE change the way the API
+    server does (see `serve_stored`);
     `fail_once` makes single requests fail before any answer.
     """
 
@@ -137,6 +138,7 @@ class FakeKubernetes:
     delays: dict[str, float] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
@@ -235,6 +237,7 @@ def serve(fake: FakeKubernetes, authority: Authority, directory: Path) -> Thread
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
+            fake.queries.append(query)
             status, body = fake.respond(path, self.headers.get("Authorization"))
             if status == 200 and "watch=true" in query.split("&"):
                 lines = [json.dumps(event) for event in fake.watch_events(path.rstrip("/"))]

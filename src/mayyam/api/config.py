@@ -72,6 +72,21 @@ class ApiSettings(Settings):
         gt=0,
         description="The largest request body accepted; larger ones are refused with 413.",
     )
+    exec_timeout_default: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds an exec'd command may run when the request names no timeout.",
+    )
+    exec_timeout_max: float = Field(
+        default=300.0,
+        gt=0,
+        description="The longest timeout, in seconds, an exec request may ask for.",
+    )
+    exec_output_limit: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Bytes of an exec'd command's stdout, and of its stderr, returned at most.",
+    )
 
     @field_validator("jwt_algorithms")
     @classmethod
@@ -95,6 +110,12 @@ class ApiSettings(Settings):
             return self.jwt_secret.get_secret_value()
         assert self.jwt_public_key is not None
         return self.jwt_public_key
+
+    @model_validator(mode="after")
+    def _exec_timeouts_fit(self) -> Self:
+        if self.exec_timeout_default > self.exec_timeout_max:
+            raise ValueError("MAYYAM_EXEC_TIMEOUT_DEFAULT must not exceed MAYYAM_EXEC_TIMEOUT_MAX")
+        return self
 
     @model_validator(mode="after")
     def _key_fits_algorithms(self) -> Self:

@@ -9,12 +9,15 @@ The API's own errors, beside those of ``mayyam.core.errors``::
 
     MayyamError
      └── ApiError
+          ├── BadRequestError        400 BAD_REQUEST
           ├── UnauthorizedError      401 UNAUTHORIZED
           ├── ForbiddenError         403 FORBIDDEN
+          ├── ClusterNotFoundError   404 CLUSTER_NOT_FOUND
           ├── ConflictError          409 CONFLICT
           ├── PayloadTooLargeError   413 PAYLOAD_TOO_LARGE
-          ├── ClusterNotFoundError   404 CLUSTER_NOT_FOUND
-          └── NotReadyError          503 NOT_READY
+          ├── CommandNotStartedError 422 COMMAND_NOT_STARTED
+          ├── NotReadyError          503 NOT_READY
+          └── ExecTimeoutError       504 EXEC_TIMEOUT
 
 and what the shared errors become:
 
@@ -58,6 +61,14 @@ class ApiError(MayyamError):
     code = "INTERNAL"
 
 
+class BadRequestError(ApiError):
+    """The request names something that does not fit the object it is about."""
+
+    status_code = 400
+    code = "BAD_REQUEST"
+    reason = "BadRequest"
+
+
 class UnauthorizedError(ApiError):
     """The request carries no valid bearer token."""
 
@@ -96,6 +107,22 @@ class ClusterNotFoundError(ApiError):
     status_code = 404
     code = "CLUSTER_NOT_FOUND"
     reason = "ClusterNotFound"
+
+
+class CommandNotStartedError(ApiError):
+    """The container runtime could not start an exec'd command at all."""
+
+    status_code = 422
+    code = "COMMAND_NOT_STARTED"
+    reason = "CommandNotStarted"
+
+
+class ExecTimeoutError(ApiError):
+    """An exec'd command did not end within its timeout."""
+
+    status_code = 504
+    code = "EXEC_TIMEOUT"
+    reason = "ExecTimeout"
 
 
 class NotReadyError(ApiError):
