@@ -21,6 +21,14 @@ from mayyamdev.chart import CHART, HelmError, helm, render, values_file
 ROOT = Path(__file__).resolve().parents[2]
 CRD_NAME = "mayyamclusters.mayyam.io"
 
+#: Text in the form of a PEM public key; the chart passes it on unread.
+PUBLIC_KEY = (
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEk9xkuhtZHjXTQ5E7D2ZAI6xbVZqF\n"
+    "5iJ6I+4mJ2UJrxqF3zJ0gSDE4GcVcmq8Cv7GDnSPwhnh1zPlSO7yk+8/6A==\n"
+    "-----END PUBLIC KEY-----\n"
+)
+
 #: Values unlike every default, to render the chart's other branches.
 CUSTOM = {
     "fullnameOverride": "fleet",
@@ -205,6 +213,28 @@ def test_an_existing_jwt_secret_is_used_and_none_is_made(custom) -> None:
     assert env["MAYYAM_JWT_ALGORITHMS"] == '["HS512"]'
 
 
+def test_a_public_key_verifies_tokens_and_no_secret_is_made() -> None:
+    values = {
+        "jwt": {
+            "publicKey": PUBLIC_KEY,
+            "algorithms": ["ES256"],
+            "audience": "mayyam",
+            "issuer": "https://id.example",
+        }
+    }
+    objects = render(values)
+    env = env_of(containers(objects)["api"])
+
+    assert by_kind(objects, "Secret") == {}
+    assert "MAYYAM_JWT_SECRET" not in env
+    assert env["MAYYAM_JWT_PUBLIC_KEY"] == PUBLIC_KEY
+    assert env["MAYYAM_JWT_ALGORITHMS"] == '["ES256"]'
+    assert (env["MAYYAM_JWT_AUDIENCE"], env["MAYYAM_JWT_ISSUER"]) == (
+        "mayyam",
+        "https://id.example",
+    )
+
+
 def test_custom_values_reach_the_deployments_and_the_service(custom) -> None:
     deployments = by_kind(custom, "Deployment")
     api, operator = containers(custom)["api"], containers(custom)["operator"]
@@ -303,7 +333,7 @@ def test_selectors_match_the_pods_they_select(default) -> None:
         ({"api": {"replicas": 0}}, "minimum"),
         ({"operator": {"leaderElection": "yes"}}, "got string, want boolean"),
         ({"image": {"pullPolicy": "Sometimes"}}, "pullPolicy"),
-        ({"jwt": {"algorithms": ["RS256"]}}, "algorithms"),
+        ({"jwt": {"algorithms": ["none"]}}, "algorithms"),
         ({"inCluster": {"clusterName": "Not A Name"}}, "clusterName"),
         ({"networkPolicy": {"apiFrom": [{"pods": {}}]}}, "additional properties 'pods'"),
     ],
@@ -338,8 +368,21 @@ def test_the_schema_rejects_unknown_keys_and_bad_types(values, complaint) -> Non
             {"networkPolicy": {"apiFrom": [{"podSelector": {}}]}},
             "networkPolicy.apiFrom is set but networkPolicy.enabled is false",
         ),
+        (
+            {"jwt": {"algorithms": ["RS256"]}},
+            "jwt.algorithms has RS256, which needs jwt.publicKey",
+        ),
+        (
+            {"jwt": {"publicKey": PUBLIC_KEY, "algorithms": ["ES256", "HS256"]}},
+            "jwt.algorithms has HS256, an HMAC algorithm, but jwt.publicKey is set",
+        ),
     ],
-    ids=["replicas-without-leader-election", "peers-without-network-policy"],
+    ids=[
+        "replicas-without-leader-election",
+        "peers-without-network-policy",
+        "public-key-algorithm-without-key",
+        "hmac-algorithm-with-public-key",
+    ],
 )
 def test_invalid_combinations_fail_with_a_clear_message(values, message) -> None:
     with pytest.raises(HelmError, match=message):

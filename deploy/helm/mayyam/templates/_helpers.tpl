@@ -115,6 +115,15 @@ renders objects includes it, so "helm template" fails as "install" does.
 {{- if and (gt (int .Values.operator.replicas) 1) (not .Values.operator.leaderElection) }}
 {{- fail "operator.replicas > 1 needs operator.leaderElection: true; without a Lease every replica would probe and write the same status" }}
 {{- end }}
+{{- $hmac := list "HS256" "HS384" "HS512" }}
+{{- range .Values.jwt.algorithms }}
+{{- if and $.Values.jwt.publicKey (has . $hmac) }}
+{{- fail (printf "jwt.algorithms has %s, an HMAC algorithm, but jwt.publicKey is set; list public-key algorithms such as RS256 or ES256" .) }}
+{{- end }}
+{{- if and (not $.Values.jwt.publicKey) (not (has . $hmac)) }}
+{{- fail (printf "jwt.algorithms has %s, which needs jwt.publicKey (the PEM public key that verifies tokens)" .) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.networkPolicy.apiFrom (not .Values.networkPolicy.enabled) }}
 {{- fail "networkPolicy.apiFrom is set but networkPolicy.enabled is false; enable it, or the API stays open to every peer" }}
 {{- end }}
