@@ -31,7 +31,7 @@ def main() -> None:
         "--kubeconfig-dir",
         type=Path,
         default=Path.cwd(),
-        help="where to copy NAME.kubeconfig (default: current folder)",
+        help="where to copy NAME.kubeconfig while the clusters run (default: current folder)",
     )
     up.add_argument("--ready-file", type=Path, help="a file to write once all are ready")
     args = parser.parse_args()
@@ -49,18 +49,25 @@ def main() -> None:
         signal.signal(signo, lambda *_: stop.set())
 
     started = time.monotonic()
+    copies: list[Path] = []
     with LocalClusters(args.names) as clusters:
-        args.kubeconfig_dir.mkdir(parents=True, exist_ok=True)
-        for cluster in clusters:
-            target = args.kubeconfig_dir / f"{cluster.name}.kubeconfig"
-            shutil.copy(cluster.kubeconfig, target)
-            print(f"{cluster.name}: {cluster.server} kubeconfig={target}", flush=True)
-        print(f"Ready in {time.monotonic() - started:.1f} s; interrupt to stop.", flush=True)
-        if args.ready_file:
-            args.ready_file.write_text("ready\n")
-        while not stop.wait(1):
+        try:
+            args.kubeconfig_dir.mkdir(parents=True, exist_ok=True)
             for cluster in clusters:
-                cluster.check_running()
+                target = args.kubeconfig_dir / f"{cluster.name}.kubeconfig"
+                shutil.copy(cluster.kubeconfig, target)
+                copies.append(target)
+                print(f"{cluster.name}: {cluster.server} kubeconfig={target}", flush=True)
+            print(f"Ready in {time.monotonic() - started:.1f} s; interrupt to stop.", flush=True)
+            if args.ready_file:
+                args.ready_file.write_text("ready\n")
+            while not stop.wait(1):
+                for cluster in clusters:
+                    cluster.check_running()
+        finally:
+            # The copies name clusters that no longer exist once stopped.
+            for copy in copies:
+                copy.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
