@@ -21,6 +21,7 @@ from mayyamdev.registration import (
     create_service_account_token,
     install_crd,
     registration_manifests,
+    workload_rules,
 )
 from tests.e2e.helpers import FAST_OPERATOR, start_product
 
@@ -63,11 +64,6 @@ def operating(product: Product) -> Product:
     return product
 
 
-#: Rights of the accounts the API's clusters are registered with: everything,
-#: so that what a request may do is decided by the token's roles alone.
-ALL_RIGHTS = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
-
-
 @dataclass
 class ServedClusters:
     """A running operator and API that serve two registered clusters:
@@ -104,7 +100,10 @@ def served(
     try:
         product.start_operator(env=FAST_OPERATOR)
         for name, cluster in (("local", management), ("remote", workload)):
-            token = create_service_account_token(cluster, f"mayyam-api-{name}", ALL_RIGHTS)
+            # Exactly the rights the documentation asks users to grant: the
+            # API's tests then prove that they are enough for every endpoint.
+            rules = workload_rules()
+            token = create_service_account_token(cluster, f"mayyam-api-{name}", rules)
             manifests = registration_manifests(
                 name, namespace, cluster.server, token, cluster.ca_cert
             )

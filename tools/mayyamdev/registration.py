@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import yaml
+
 from mayyamdev.clusters import Cluster
 
 CRD = Path(__file__).resolve().parents[2] / "crds" / "mayyamclusters.mayyam.io.yaml"
@@ -27,6 +29,15 @@ def install_crd(management: Cluster) -> None:
 READ_NAMESPACES = [
     {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}
 ]
+
+#: The example that tells users what Mayyam needs on a workload cluster.
+WORKLOAD_ACCESS = Path(__file__).resolve().parents[2] / "deploy/examples/workload-access.yaml"
+
+
+def workload_rules() -> list[dict]:
+    """The rules of the example's ClusterRole: every right Mayyam's API uses."""
+    documents = yaml.safe_load_all(WORKLOAD_ACCESS.read_text())
+    return next(d for d in documents if d["kind"] == "ClusterRole")["rules"]
 
 
 def create_service_account_token(
@@ -93,9 +104,10 @@ def registration_manifests(
 
 
 def register(management: Cluster, workload: Cluster, name: str, namespace: str) -> None:
-    """Register ``workload`` in ``management``'s ``namespace`` under ``name``."""
+    """Register ``workload`` in ``management``'s ``namespace`` under ``name``,
+    with the rights that every endpoint of the API needs."""
     install_crd(management)
-    token = create_service_account_token(workload, f"mayyam-{name}")
+    token = create_service_account_token(workload, f"mayyam-{name}", workload_rules())
     management.apply(
         registration_manifests(name, namespace, workload.server, token, workload.ca_cert)
     )
