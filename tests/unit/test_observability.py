@@ -1,6 +1,7 @@
 """Access and audit lines, metrics, and the request body limit."""
 
 import logging
+from urllib.parse import quote
 
 import pytest
 from factories import CLUSTER_TOKEN, JWT_SECRET, make_cluster, make_secret
@@ -158,3 +159,18 @@ def test_tokens_signed_with_another_secret_do_not_reach_metrics_labels(
     app_client.get("/api/kubernetes/clusters", headers=bearer(other, "viewer"))
 
     assert 'route="/api/kubernetes/clusters",status="401"' in app_client.get("/metrics").text
+
+
+def test_a_client_cannot_add_lines_to_the_text_log(
+    app_client: TestClient, settings: ApiSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "x\n2026-01-01 INFO mayyam.audit: FORGED"
+    token = issue_token(settings, subject="mallory\nINFO forged", roles=["editor"])
+
+    with caplog.at_level(logging.INFO):
+        app_client.get(f"/api/kubernetes/clusters/{quote(forged)}/namespaces")
+        app_client.put(WRITE, content=b"{}", headers={"Authorization": f"Bearer {token}"})
+
+    for record in caplog.records:
+        assert "\n" not in record.getMessage()
+    assert any("mallory\\nINFO forged" in r.getMessage() for r in caplog.records)

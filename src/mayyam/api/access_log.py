@@ -6,7 +6,9 @@ status and the duration. Routes that change a cluster or run a command in
 it leave an `AuditRecord` in the request's state, and the middleware writes
 it as a second line, on the ``mayyam.audit`` logger, once the status is
 known. Headers, query strings and bodies are never logged: they may hold
-tokens, Secret values and command lines.
+tokens, Secret values and command lines. What a client chose (the cluster
+of the path, the user of the token) is written with its control characters
+escaped, so that no request can add a line of its own to a text log.
 """
 
 import logging
@@ -86,8 +88,8 @@ def log_request(scope: Scope, status: int, duration: float) -> str:
     route = scope.get("route")
     # Unmatched paths are not routes: one label for all keeps metrics bounded.
     route_path = getattr(route, "path", None) or "unmatched"
-    cluster = scope.get("path_params", {}).get("cluster_id", "-")
-    user = scope["state"].get("user", "-")
+    cluster = printable(scope.get("path_params", {}).get("cluster_id", "-"))
+    user = printable(scope["state"].get("user", "-"))
 
     logger.info(
         "%s %s cluster=%s user=%s status=%d duration_ms=%.1f",
@@ -111,6 +113,7 @@ def log_request(scope: Scope, status: int, duration: float) -> str:
 
     record: AuditRecord | None = scope["state"].get("audit")
     if record is not None:
+        record = AuditRecord(*(printable(value) for value in vars(record).values()))
         audit_logger.info(
             "%s by %s on cluster %s: namespace=%s object=%s status=%d",
             record.action,
@@ -122,3 +125,15 @@ def log_request(scope: Scope, status: int, duration: float) -> str:
             extra={"fields": {"audit": True, **vars(record), "status": status}},
         )
     return str(route_path)
+
+
+#: The longest client-chosen value written to a log line.
+MAX_LOGGED_LENGTH = 256
+
+
+def printable(value: object) -> str:
+    """``value`` as text fit for one log line: control characters escaped, bounded."""
+    text = str(value)[:MAX_LOGGED_LENGTH]
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
