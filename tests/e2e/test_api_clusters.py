@@ -120,3 +120,23 @@ def test_a_body_over_the_limit_is_refused_before_the_cluster_sees_it(
     assert response.status_code == 413
     assert response.json()["error"] == "PAYLOAD_TOO_LARGE"
     assert missing.status_code == 404
+
+
+def test_a_chunked_body_over_the_limit_is_refused_too(served: ServedClusters) -> None:
+    def chunks():
+        yield b'{"data": {"big": "'
+        for _ in range(4):
+            yield b"0" * (1024 * 1024)
+        yield b'"}}'
+
+    with served.client("editor") as api:
+        response = api.put(
+            "/clusters/remote/namespaces/default/configmaps/e2e-chunked",
+            content=chunks(),
+            headers={"Content-Type": "application/json"},
+        )
+        missing = api.get("/clusters/remote/namespaces/default/configmaps/e2e-chunked")
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "PAYLOAD_TOO_LARGE"
+    assert missing.status_code == 404

@@ -1,9 +1,9 @@
-"""Refuse request bodies larger than the settings allow, before reading them.
+"""Refuse request bodies larger than the settings allow, before a route sees them.
 
-A body announced as too large by its ``Content-Length`` is refused at once;
-a body sent in chunks is counted while it is read, and the request fails
-as soon as it passes the limit. Either way the answer is 413 and the
-cluster is never called.
+A body announced as too large by its ``Content-Length`` is refused at once.
+A body sent in chunks, with no length announced, is read here first, up to
+the limit, and handed on whole; past the limit the client gets 413 and the
+route never runs. Either way the cluster is never called.
 """
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,23 +24,53 @@ class BodyLimitMiddleware:
             return
 
         announced = dict(scope["headers"]).get(b"content-length")
-        if announced is not None and announced.isdigit() and int(announced) > self.max_bytes:
-            response = error_response(413, PayloadTooLargeError.code, self._message())
-            await response(scope, receive, send)
+        if announced is not None and announced.isdigit():
+            if int(announced) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+            else:
+                # The server reads no more than the announced length.
+                await self.app(scope, receive, send)
             return
 
-        received = 0
+        body = await self._read_within_limit(receive)
+        if body is None:
+            await self._refuse(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
-        async def receive_counted() -> Message:
-            nonlocal received
+    async def _read_within_limit(self, receive: Receive) -> bytes | None:
+        """The whole body, or ``None`` as soon as it passes the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLargeError(self._message())
-            return message
+            if message["type"] != "http.request":
+                # The client went away: the route will notice on its own.
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
 
-        await self.app(scope, receive_counted, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"The request body is larger than {self.max_bytes} bytes."
+        response = error_response(413, PayloadTooLargeError.code, message)
+        await response(scope, receive, send)
 
-    def _message(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes."
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the body read already, then the client's messages."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
