@@ -205,3 +205,16 @@ def test_a_delete_answers_with_the_name(
     assert response.json() == {"status": "deleted", "name": "db"}
     assert fake_cluster.objects == {}
     assert client.delete(f"{API}/db", headers=editor_headers).json()["error"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("immutable", ["yes", "true", 1, 0])
+def test_only_a_boolean_makes_a_secret_immutable(
+    client: TestClient, editor_headers: dict[str, str], fake_cluster: FakeKubernetes, immutable
+) -> None:
+    body = {"data": {"password": PASSWORD}, "immutable": immutable}
+
+    response = client.put(f"{API}/db", json=body, headers=editor_headers)
+
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] == "body.immutable"
+    assert f"{REMOTE}/db" not in fake_cluster.objects

@@ -75,8 +75,9 @@ class SecretBody(ObjectBody):
         description="The type, e.g. kubernetes.io/tls; Opaque when a new Secret has none. "
         "Kubernetes refuses to change the type of a Secret.",
     )
+    # Strict: "yes" or 1 must not make a Secret immutable, which is for good.
     immutable: bool | None = Field(
-        default=None, description="True forbids any later change of the values."
+        default=None, strict=True, description="True forbids any later change of the values."
     )
 
     @model_validator(mode="after")
