@@ -57,7 +57,10 @@ def test_a_token_without_roles_is_forbidden_not_unauthorized(
 
     assert response.status_code == 403
     assert response.json()["error"] == "FORBIDDEN"
-    assert "viewer" in response.json()["message"]
+    assert (
+        response.json()["message"]
+        == "This needs the right to read: a token with the role admin, editor or viewer."
+    )
 
 
 def test_a_token_outside_its_clusters_is_forbidden_even_for_unknown_clusters(

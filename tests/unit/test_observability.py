@@ -191,3 +191,27 @@ def test_a_client_cannot_add_lines_to_the_text_log(
     for record in caplog.records:
         assert "\n" not in record.getMessage()
     assert any("mallory\\nINFO forged" in r.getMessage() for r in caplog.records)
+
+
+def test_unknown_methods_share_one_metrics_label(app_client: TestClient) -> None:
+    for method in ("FOOBAR1", "FOOBAR2"):
+        app_client.request(method, "/healthz")
+
+    text = app_client.get("/metrics").text
+
+    assert "FOOBAR" not in text
+    assert 'method="other",route="/healthz"' in text
+
+
+def test_a_path_with_a_trailing_slash_is_not_redirected(
+    app_client: TestClient, settings: ApiSettings
+) -> None:
+    response = app_client.get(
+        "/api/kubernetes/clusters/",
+        headers={**bearer(settings, "viewer"), "Host": "elsewhere.example"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "NOT_FOUND"
+    assert "location" not in response.headers

@@ -61,9 +61,9 @@ def check_access(
     """Raise `ForbiddenError` unless the token may use ``right`` on the cluster."""
     if right not in rights_of(roles):
         needed = sorted(role for role, rights in ROLE_RIGHTS.items() if right in rights)
+        roles = needed[0] if len(needed) == 1 else f"{', '.join(needed[:-1])} or {needed[-1]}"
         raise ForbiddenError(
-            f"This needs the right to {right.value}, which the roles "
-            f"{', '.join(needed)} grant; the token's roles do not."
+            f"This needs the right to {right.value}: a token with the role {roles}."
         )
     if not cluster_allowed(cluster_id, patterns):
         raise ForbiddenError(f"The token does not reach cluster {cluster_id!r}.")

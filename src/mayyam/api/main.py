@@ -47,6 +47,9 @@ def create_app(settings: ApiSettings, *, registry: ClusterRegistry | None = None
         title="Mayyam",
         summary="An open control plane for fleets of Kubernetes clusters.",
         lifespan=lifespan,
+        # A redirect to the path without its slash would be built from the
+        # client's Host header and carry no error body; answer 404 instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.registry = registry
