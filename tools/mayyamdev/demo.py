@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from mayyamdev.clusters import Cluster, existing_cluster, kind_clusters, local_clusters
-from mayyamdev.product import Product, new_jwt_secret
+from mayyamdev.product import MAYYAM, Product, new_jwt_secret
 from mayyamdev.registration import register
 
 NAMESPACE = "mayyam"
@@ -35,7 +35,12 @@ def _parse() -> argparse.Namespace:
     where.add_argument("--kind", action="store_true", help="create a kind cluster instead")
     where.add_argument("--kubeconfig", type=Path, help="use this existing cluster instead")
     parser.add_argument("--port", type=int, default=8080, help="the API's port (default 8080)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not 1 <= args.port <= 65535:
+        parser.error(f"--port {args.port} is not a TCP port (1 to 65535)")
+    if args.kubeconfig and not args.kubeconfig.is_file():
+        parser.error(f"--kubeconfig {args.kubeconfig} is not a file")
+    return args
 
 
 def _cluster(args: argparse.Namespace, stack: ExitStack) -> Cluster:
@@ -72,6 +77,7 @@ def main() -> None:
         _run(args)
     except KeyboardInterrupt:
         raise SystemExit("demo: interrupted; everything it started has stopped") from None
+    print("demo: stopped, and so has everything it started.", flush=True)
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -108,8 +114,7 @@ def _run(args: argparse.Namespace) -> None:
         print(f'curl -s -H "Authorization: Bearer $TOKEN" {url}\n')
         print("More tokens, for other users and roles:")
         print(
-            f"  MAYYAM_JWT_SECRET=$(cat {secret_file}) .venv/bin/mayyam token --sub NAME "
-            "--roles viewer\n"
+            f"  MAYYAM_JWT_SECRET=$(cat {secret_file}) {MAYYAM} token --sub NAME --roles viewer\n"
         )
         print("Mayyam is running; press Ctrl-C to stop everything.", flush=True)
         _wait_for_stop(product)
