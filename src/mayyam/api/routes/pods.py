@@ -21,7 +21,6 @@ from mayyam.api import objects
 from mayyam.api.config import ApiSettings
 from mayyam.api.deps import (
     CLUSTER_PATH,
-    SUBDOMAIN_PATTERN,
     ExecCluster,
     NamespaceName,
     ReadCluster,
@@ -35,6 +34,7 @@ from mayyam.api.errors import (
     ExecTimeoutError,
 )
 from mayyam.api.objects import KubeObject
+from mayyam.api.validation import SUBDOMAIN_PATTERN
 from mayyam.core.exec import CapturedStream, ExecOutcome, ExecTarget, endpoint_of, run_command
 
 router = APIRouter(prefix=f"{CLUSTER_PATH}/namespaces/{{namespace}}/pods", tags=["pods"])
