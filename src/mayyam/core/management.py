@@ -82,3 +82,14 @@ def configure_client_defaults(configuration: Configuration) -> None:
     failure as it happens, instead of waiting for several attempts.
     """
     configuration.retries = 0
+
+
+def keep_connections(client: ApiClient, count: int) -> None:
+    """Let ``client`` keep up to ``count`` open connections to its API server.
+
+    The client keeps five per CPU by default. When more calls than that run
+    at once, urllib3 opens a connection for each extra call and closes it
+    afterwards, so every such call pays a new TCP and TLS handshake. Only
+    pools opened after this call are affected: call it on a new client.
+    """
+    client.rest_client.pool_manager.connection_pool_kw["maxsize"] = count
