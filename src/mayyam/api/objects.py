@@ -32,9 +32,9 @@ async def read_raw(cluster: Cluster, fn: Callable[..., Any], /, *args: Any, **kw
     Writes use it too: their answers are objects like any other, and some
     (the Namespace a delete returns) do not fit the client's models.
     """
-    answer = await cluster.call(fn, *args, _preload_content=False, **kwargs)
+    body = await cluster.call(_read_body, fn, *args, **kwargs)
     try:
-        return _parse(answer.data)
+        return _parse(body)
     except ValueError as e:
         raise ClusterAccessError(
             f"Cluster {cluster.name!r} sent an answer that is not JSON.",
@@ -78,6 +78,18 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     except TypeError:
         body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+def _read_body(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bytes:
+    """Call a client method and read its whole answer, in the calling thread.
+
+    Without preloading, the client returns once the headers have arrived;
+    reading the body then blocks until the last byte is in, so it belongs in
+    the worker thread, never in the event loop.
+    """
+    answer = fn(*args, _preload_content=False, **kwargs)
+    body: bytes = answer.data
+    return body
 
 
 def _parse(data: bytes) -> Any:
