@@ -82,7 +82,7 @@ async def _lists(inst: setup.Installation) -> dict[str, Sample]:
     samples: dict[str, Sample] = {}
     async with mayyam, direct:
         for what, (ours, theirs) in paths.items():
-            for clients, total in ((1, 200), (50, 1000)):
+            for clients, total in ((1, 200), (50, 500)):
                 with _profile(inst, "api", f"{what}-c{clients}"):
                     samples[f"{what} mayyam c{clients}"] = await _measure_api(
                         inst, _getter(mayyam, inst.api() + ours), total, clients
