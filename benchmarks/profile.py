@@ -25,7 +25,7 @@ PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 
 @contextmanager
 def profiled(pid: int, output: Path | None) -> Iterator[None]:
-    """Sample ``pid`` (all its threads, idle ones left out) into ``output``."""
+    """Sample ``pid`` (all its threads, idle ones left out), adding to ``output``."""
     if output is None:
         yield
         return
@@ -33,9 +33,10 @@ def profiled(pid: int, output: Path | None) -> Iterator[None]:
         raise RuntimeError("py-spy is missing: run ./dev setup, which installs the bench extras")
 
     output.parent.mkdir(parents=True, exist_ok=True)
+    part = output.with_suffix(".part")
     argv = [PY_SPY, "record", "--pid", str(pid), "--rate", "200", "--format", "raw"]
     recorder = subprocess.Popen(
-        [*argv, "--output", str(output), "--nonblocking"],
+        [*argv, "--output", str(part), "--nonblocking"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -45,6 +46,9 @@ def profiled(pid: int, output: Path | None) -> Iterator[None]:
         # py-spy writes its profile when interrupted.
         recorder.send_signal(signal.SIGINT)
         recorder.wait(30)
+    with output.open("a") as whole:
+        whole.write(part.read_text())
+    part.unlink()
     (output.with_suffix(".top.txt")).write_text(summarize(output))
     log.info("Profile of PID %d written to %s.", pid, output)
 

@@ -38,6 +38,8 @@ from mayyamdev.clusters import Cluster, local_clusters
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCENARIOS = ("lists", "execs", "healthz", "fleet")
+#: Turns in which Mayyam and the direct call are measured, one after the other.
+ROUNDS = 5
 log = logging.getLogger("benchmarks")
 
 #: Where profiles go; None: no profiling.
@@ -83,13 +85,17 @@ async def _lists(inst: setup.Installation) -> dict[str, Sample]:
     async with mayyam, direct:
         for what, (ours, theirs) in paths.items():
             for clients, total in ((1, 200), (50, 500)):
-                with _profile(inst, "api", f"{what}-c{clients}"):
-                    samples[f"{what} mayyam c{clients}"] = await _measure_api(
-                        inst, _getter(mayyam, inst.api() + ours), total, clients
+                # In turns, so that a change in the machine's load hits both.
+                for _ in range(ROUNDS):
+                    with _profile(inst, "api", f"{what}-c{clients}"):
+                        ours_part = await _measure_api(
+                            inst, _getter(mayyam, inst.api() + ours), total // ROUNDS, clients
+                        )
+                    theirs_part = await measure_async(
+                        _getter(direct, server + theirs), total // ROUNDS, clients
                     )
-                samples[f"{what} direct c{clients}"] = await measure_async(
-                    _getter(direct, server + theirs), total, clients
-                )
+                    _add(samples, f"{what} mayyam c{clients}", ours_part)
+                    _add(samples, f"{what} direct c{clients}", theirs_part)
             kubectl = inst.cluster.kubectl_command(
                 "get",
                 "configmaps" if what == "configmaps" else "namespaces",
@@ -100,6 +106,20 @@ async def _lists(inst: setup.Installation) -> dict[str, Sample]:
             samples[f"{what} kubectl c1"] = measure_command(kubectl, 30, 1)
             samples[f"{what} kubectl c50"] = measure_command(kubectl, 100, 50)
     return samples
+
+
+def _add(samples: dict[str, Sample], name: str, part: Sample) -> None:
+    """Add a part of a scenario measured in turns to what it has so far."""
+    so_far = samples.get(name)
+    if so_far is None:
+        samples[name] = part
+        return
+    samples[name] = Sample(
+        so_far.latencies + part.latencies,
+        so_far.wall + part.wall,
+        so_far.client_cpu + part.client_cpu,
+        so_far.server_cpu + part.server_cpu,
+    )
 
 
 async def _measure_api(
@@ -236,6 +256,10 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write py-spy profiles into this folder")
     args = parser.parse_args()
     PROFILES = args.profile
+    if PROFILES is not None:
+        # Profiles add up over a run's turns; start from none.
+        for old in PROFILES.glob("*.txt"):
+            old.unlink()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     # One line per request of the load generator would drown the progress.
     logging.getLogger("httpx").setLevel(logging.WARNING)
