@@ -38,12 +38,14 @@ CLUSTER_PATH = f"{API_PREFIX}/clusters/{{cluster_id}}"
 _bearer = HTTPBearer(auto_error=False, description="A JWT signed with the shared secret.")
 
 
-def get_settings(request: Request) -> ApiSettings:
+# Dependencies that do not block are coroutines: FastAPI runs a plain
+# function in a worker thread, a thread hop for every request.
+async def get_settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_registry(request: Request) -> ClusterRegistry:
+async def get_registry(request: Request) -> ClusterRegistry:
     registry: ClusterRegistry = request.app.state.registry
     return registry
 
