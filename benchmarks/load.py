@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import subprocess
 import time
@@ -13,10 +14,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Sample:
-    """Timings of one scenario: every request's latency, and the wall time of all."""
+    """Timings of one scenario: every request's latency, the wall time of all,
+    and the CPU time the load generator itself used meanwhile."""
 
     latencies: list[float]
     wall: float
+    client_cpu: float = 0.0
+    #: CPU time Mayyam's API used meanwhile, where it served the requests.
+    server_cpu: float = 0.0
 
     @property
     def median_ms(self) -> float:
@@ -31,6 +36,26 @@ class Sample:
     def throughput(self) -> float:
         """Requests per second over the whole run."""
         return len(self.latencies) / self.wall
+
+    @property
+    def client_cpu_percent(self) -> float:
+        """The load generator's CPU use, in percent of one core."""
+        return self.client_cpu / self.wall * 100
+
+    def summary(self) -> dict[str, float]:
+        """The figures of this sample, for the raw results."""
+        return {
+            "requests": len(self.latencies),
+            "median_ms": round(self.median_ms, 2),
+            "p99_ms": round(self.p99_ms, 2),
+            "throughput_per_s": round(self.throughput, 1),
+            "client_cpu_percent": round(self.client_cpu_percent, 1),
+            "api_cpu_ms_per_request": round(self.server_cpu_ms_per_request, 2),
+        }
+
+    @property
+    def server_cpu_ms_per_request(self) -> float:
+        return self.server_cpu / len(self.latencies) * 1000
 
 
 async def measure_async(
@@ -49,13 +74,16 @@ async def measure_async(
             await request()
             latencies.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(client() for _ in range(concurrency)))
-    return Sample(latencies, time.perf_counter() - started)
+    return Sample(latencies, time.perf_counter() - started, time.process_time() - cpu)
 
 
 def measure_command(argv: list[str], total: int, concurrency: int, warmup: int = 2) -> Sample:
-    """Run a command ``total`` times from ``concurrency`` parallel workers."""
+    """Run a command ``total`` times from ``concurrency`` parallel workers.
+
+    The CPU time of the commands themselves is counted as the client's.
+    """
 
     def once() -> float:
         started = time.perf_counter()
@@ -64,7 +92,12 @@ def measure_command(argv: list[str], total: int, concurrency: int, warmup: int =
 
     for _ in range(warmup):
         once()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     with ThreadPoolExecutor(concurrency) as pool:
         latencies = list(pool.map(lambda _: once(), range(total)))
-    return Sample(latencies, time.perf_counter() - started)
+    return Sample(latencies, time.perf_counter() - started, _children_cpu() - cpu)
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system

@@ -11,6 +11,7 @@ from fake_kubernetes import Authority
 from mayyam.api.config import ApiSettings
 from mayyam.core.credentials import ClusterEndpoint, build_cluster_client, client_for_endpoint
 from mayyam.core.errors import ConfigurationError, CredentialsError
+from mayyam.core.management import keep_connections
 from mayyam.core.tls import TlsSettings
 
 TOKEN = "a-bearer-token-that-must-never-be-shown"
@@ -348,12 +349,16 @@ def test_without_kubeconfig_or_service_account_the_management_cluster_is_unknown
         build(cluster, None)
 
 
-def test_a_client_pools_as_many_connections_as_calls_may_run_at_once() -> None:
+def test_a_client_can_pool_as_many_connections_as_calls_may_run_at_once() -> None:
     endpoint = ClusterEndpoint(server="https://127.0.0.1:6443", tls=TlsSettings(insecure=True))
     client = client_for_endpoint(endpoint)
     try:
+        keep_connections(client, ApiSettings.model_fields["calls_per_cluster"].default)
+
         pool = client.rest_client.pool_manager.connection_pool_kw
-        assert pool["maxsize"] == ApiSettings.model_fields["calls_per_cluster"].default
+        assert pool["maxsize"] == 32
+        # The context holding the cluster's CA stays.
+        assert pool["ssl_context"] is not None
         assert client.configuration.retries == 0
     finally:
         client.close()

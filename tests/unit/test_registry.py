@@ -143,3 +143,26 @@ def test_nothing_is_served_before_both_lists_arrived(builder: CountingBuilder) -
 
     registry.replace_secrets([])
     assert registry.ready
+
+
+def test_the_built_client_is_handed_out_without_waiting_only_while_current(
+    registry: ClusterRegistry, builder: CountingBuilder
+) -> None:
+    assert registry.built_client("fake") is None
+
+    client = registry.client_for("fake")
+    assert registry.built_client("fake") is client
+
+    registry.put_secret(make_secret({"token": "rotated"}, resource_version="7"))
+    assert registry.built_client("fake") is None
+    assert registry.built_client("unknown") is None
+    assert len(builder.calls) == 1
+
+
+def test_the_built_client_is_not_waited_for_while_another_thread_holds_the_registry(
+    registry: ClusterRegistry,
+) -> None:
+    registry.client_for("fake")
+
+    with registry._lock:
+        assert registry.built_client("fake") is None

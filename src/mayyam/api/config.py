@@ -15,7 +15,6 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from mayyam.core.config import Settings
-from mayyam.core.management import MAX_CONNECTIONS
 
 #: Algorithms that verify with a shared secret, and the shortest secret each
 #: is safe with (as long as its hash, RFC 7518 section 3.2).
@@ -61,7 +60,7 @@ class ApiSettings(Settings):
         description="Seconds one watch of MayyamClusters or Secrets lasts before it is renewed.",
     )
     calls_per_cluster: int = Field(
-        default=MAX_CONNECTIONS,
+        default=32,
         gt=0,
         description=(
             "Calls to one cluster that run at once; more wait, so that a slow cluster "

@@ -7,10 +7,11 @@ cluster once the token proved the right the route needs (see
 beyond its reach. The latter two also mark the request for the audit log.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kubernetes.client import ApiClient
@@ -37,12 +38,14 @@ CLUSTER_PATH = f"{API_PREFIX}/clusters/{{cluster_id}}"
 _bearer = HTTPBearer(auto_error=False, description="A JWT signed with the shared secret.")
 
 
-def get_settings(request: Request) -> ApiSettings:
+# Dependencies that do not block are coroutines: FastAPI runs a plain
+# function in a worker thread, a thread hop for every request.
+async def get_settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_registry(request: Request) -> ClusterRegistry:
+async def get_registry(request: Request) -> ClusterRegistry:
     registry: ClusterRegistry = request.app.state.registry
     return registry
 
@@ -114,22 +117,26 @@ LabelSelector = Annotated[
 ]
 
 
-def _cluster_with(right: Right) -> Callable[..., Cluster]:
+def _cluster_with(right: Right) -> Callable[..., Awaitable[Cluster]]:
     """A dependency that resolves the path's cluster for a route needing ``right``."""
 
-    def get_cluster(
+    async def get_cluster(
         request: Request,
         cluster_id: ClusterId,
         user: CurrentUser,
         registry: RegistryDep,
         settings: SettingsDep,
     ) -> Cluster:
-        # A plain function, so FastAPI runs it in a worker thread: building
-        # a changed cluster's client must not block the event loop.
         check_access(roles=user.roles, patterns=user.clusters, right=right, cluster_id=cluster_id)
         if right is not Right.READ:
             request.state.audit = AuditRecord.for_request(request, user.name, cluster_id)
-        client = registry.client_for(cluster_id)
+
+        # Almost always the client is built already. Building a new or
+        # changed cluster's client, or waiting for the registry's lock, must
+        # not block the event loop: that happens in a worker thread.
+        client = registry.built_client(cluster_id)
+        if client is None:
+            client = await anyio.to_thread.run_sync(registry.client_for, cluster_id)
         threads: ClusterThreads = request.app.state.cluster_threads
         return Cluster(cluster_id, client, settings.request_timeout, threads)
 

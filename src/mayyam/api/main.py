@@ -6,12 +6,13 @@ connects to the management cluster and keeps a registry of its
 MayyamClusters up to date in the background.
 """
 
-import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from kubernetes.client import ApiClient, V1Secret
 
 from mayyam.api.access_log import AccessLogMiddleware
 from mayyam.api.body_limit import BodyLimitMiddleware
@@ -19,11 +20,11 @@ from mayyam.api.concurrency import ClusterThreads
 from mayyam.api.config import ApiSettings
 from mayyam.api.errors import install_error_handlers
 from mayyam.api.metrics import Metrics
-from mayyam.api.registry import ClusterRegistry
+from mayyam.api.registry import ClientBuilder, ClusterRegistry
 from mayyam.api.routes import health, kubernetes_router
 from mayyam.api.watcher import ClusterWatcher
 from mayyam.core.credentials import build_cluster_client
-from mayyam.core.management import load_management_client
+from mayyam.core.management import keep_connections, load_management_client
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +71,7 @@ def create_app(settings: ApiSettings, *, registry: ClusterRegistry | None = None
 async def _watched_registry(app: FastAPI, settings: ApiSettings) -> AsyncIterator[None]:
     """Fill ``app.state.registry`` from the management cluster while the app runs."""
     management = load_management_client(settings.kubeconfig)
-    build_client = functools.partial(
-        build_cluster_client, management_kubeconfig=settings.kubeconfig
-    )
-    registry = ClusterRegistry(build_client)
+    registry = ClusterRegistry(_client_builder(settings))
     watcher = ClusterWatcher(management, registry, settings)
 
     app.state.registry = registry
@@ -86,3 +84,14 @@ async def _watched_registry(app: FastAPI, settings: ApiSettings) -> AsyncIterato
         watcher.stop()
         registry.close()
         management.close()
+
+
+def _client_builder(settings: ApiSettings) -> ClientBuilder:
+    """Build clients that keep a connection for each call that may run at once."""
+
+    def build(cluster: Mapping[str, Any], secret: V1Secret | None) -> ApiClient:
+        client = build_cluster_client(cluster, secret, management_kubeconfig=settings.kubeconfig)
+        keep_connections(client, settings.calls_per_cluster)
+        return client
+
+    return build

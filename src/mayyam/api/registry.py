@@ -131,6 +131,27 @@ class ClusterRegistry:
         assert built.client is not None
         return built.client
 
+    def built_client(self, name: str) -> ApiClient | None:
+        """The client of a cluster if it is built and current, without waiting.
+
+        Returns ``None`` when `client_for` has work to do (build, rebuild,
+        raise) or another thread holds the registry, so that the event loop
+        can call this and leave everything else to a worker thread.
+        """
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            cluster = self._clusters.get(name)
+            built = self._built.get(name)
+            if cluster is None or built is None or built.client is None:
+                return None
+            secret = self._secrets.get(secret_name_of(cluster) or "")
+            if built.versions != (_resource_version(cluster), _secret_version(secret)):
+                return None
+            return built.client
+        finally:
+            self._lock.release()
+
     def close(self) -> None:
         """Close every client built so far."""
         with self._lock:

@@ -24,10 +24,6 @@ logger = logging.getLogger(__name__)
 #: How the management cluster is named in messages.
 MANAGEMENT_CLUSTER = "management"
 
-#: Connections a client keeps open to one cluster; the API runs at most
-#: this many calls to one cluster at once by default, so each has one.
-MAX_CONNECTIONS = 32
-
 #: Where Kubernetes mounts the token and CA of a Pod's ServiceAccount.
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -83,10 +79,17 @@ def configure_client_defaults(configuration: Configuration) -> None:
     """Apply what every Mayyam client of any cluster should do.
 
     Hidden retries are off: each caller sets its own timeouts and reports a
-    failure as it happens, instead of waiting for several attempts. The
-    connection pool is as large as the calls that may run at once (the
-    client's default follows the number of CPUs, 10 on two cores), so that
-    no connection is opened only to be thrown away.
+    failure as it happens, instead of waiting for several attempts.
     """
     configuration.retries = 0
-    configuration.connection_pool_maxsize = MAX_CONNECTIONS
+
+
+def keep_connections(client: ApiClient, count: int) -> None:
+    """Let ``client`` keep up to ``count`` open connections to its API server.
+
+    The client keeps five per CPU by default. When more calls than that run
+    at once, urllib3 opens a connection for each extra call and closes it
+    afterwards, so every such call pays a new TCP and TLS handshake. Only
+    pools opened after this call are affected: call it on a new client.
+    """
+    client.rest_client.pool_manager.connection_pool_kw["maxsize"] = count
