@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import subprocess
 
 import httpx
 import pytest
 
+from mayyamdev.registration import WORKLOAD_ACCESS
 from tests.e2e.conftest import ServedClusters
 from tests.e2e.helpers import wait_for
 
@@ -140,3 +142,37 @@ def test_a_chunked_body_over_the_limit_is_refused_too(served: ServedClusters) ->
     assert response.status_code == 413
     assert response.json()["error"] == "PAYLOAD_TOO_LARGE"
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("verb", "resource", "allowed"),
+    [
+        ("create", "pods --subresource=exec", "yes"),
+        ("patch", "deployments.apps --subresource=scale", "yes"),
+        ("update", "secrets", "yes"),
+        ("delete", "namespaces", "yes"),
+        ("list", "events", "yes"),
+        ("delete", "pods", "no"),
+        ("update", "deployments.apps", "no"),
+        ("create", "clusterroles.rbac.authorization.k8s.io", "no"),
+    ],
+)
+def test_the_workload_access_example_grants_what_the_api_uses_and_no_more(
+    workload, verb: str, resource: str, allowed: str
+) -> None:
+    # Applied as a user would; the served clusters' accounts have the same rules.
+    workload.kubectl("apply", "-f", str(WORKLOAD_ACCESS))
+
+    answer = subprocess.run(
+        workload.kubectl_command(
+            "auth",
+            "can-i",
+            verb,
+            *resource.split(),
+            "--as=system:serviceaccount:mayyam-access:mayyam",
+        ),
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+    assert answer == allowed
