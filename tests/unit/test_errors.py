@@ -1,6 +1,7 @@
 """Every failure answers with the same error body, in the right status."""
 
 import logging
+import socket
 
 import pytest
 from factories import make_cluster
@@ -8,6 +9,8 @@ from fake_kubernetes import FakeKubernetes, status_object
 from fastapi.testclient import TestClient
 
 from mayyam.api.registry import ClusterRegistry
+from mayyam.core.errors import ClusterUnreachableError
+from mayyam.core.remote import transport_error
 
 NAMESPACES = "/api/kubernetes/clusters/fake/namespaces"
 
@@ -180,3 +183,18 @@ def test_errors_of_our_own_configuration_are_not_shown_to_clients(
 
     assert_error(response, 500, "INTERNAL")
     assert "/etc/private" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "detail"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "ConnectionRefused", "refused"),
+        (socket.gaierror(-2, "Name or service not known"), "DNSFailure", "Name or service"),
+    ],
+)
+def test_plain_socket_errors_are_classified_like_urllib3s(error, reason, detail) -> None:
+    described = transport_error("prod", error)
+
+    assert isinstance(described, ClusterUnreachableError)
+    assert described.reason == reason
+    assert detail in described.message

@@ -17,7 +17,6 @@ unobserved, Mayyam's memory stays bounded, and the exit code is still known.
 
 import json
 import logging
-import socket
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ from websockets.typing import Subprotocol
 from mayyam.core.errors import (
     ClusterAccessError,
     ClusterTimeoutError,
-    ClusterUnreachableError,
     CredentialsError,
 )
 from mayyam.core.remote import api_error, transport_error
@@ -322,18 +320,6 @@ def connection_error(cluster: str, error: BaseException) -> ClusterAccessError:
             f"Cluster {cluster!r} did not open the exec connection in time.",
             cluster=cluster,
             reason="Timeout",
-        )
-    if isinstance(error, ConnectionRefusedError):
-        return ClusterUnreachableError(
-            f"Cluster {cluster!r} refused the connection.",
-            cluster=cluster,
-            reason="ConnectionRefused",
-        )
-    if isinstance(error, socket.gaierror):
-        return ClusterUnreachableError(
-            f"The host name of cluster {cluster!r} cannot be resolved.",
-            cluster=cluster,
-            reason="DNSFailure",
         )
     if isinstance(error, WebSocketException):
         return ClusterAccessError(

@@ -7,6 +7,7 @@ causes apart, so the API and the operator classify a failure the same way.
 """
 
 import json
+import socket
 import ssl
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -81,13 +82,15 @@ def transport_error(cluster: str, error: BaseException) -> ClusterAccessError:
         error = error.reason
 
     # NewConnectionError derives from ConnectTimeoutError, so it goes first.
-    if isinstance(error, urllib3.exceptions.NameResolutionError):
+    # The plain socket errors are what clients other than urllib3 (exec's
+    # WebSocket) raise for the same causes.
+    if isinstance(error, urllib3.exceptions.NameResolutionError | socket.gaierror):
         return ClusterUnreachableError(
             f"The host name of cluster {cluster!r} cannot be resolved ({_resolver_detail(error)}).",
             cluster=cluster,
             reason="DNSFailure",
         )
-    if isinstance(error, urllib3.exceptions.NewConnectionError):
+    if isinstance(error, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
         return _connection_error(cluster, error)
     if isinstance(error, urllib3.exceptions.TimeoutError | TimeoutError):
         return ClusterTimeoutError(
@@ -108,7 +111,9 @@ def transport_error(cluster: str, error: BaseException) -> ClusterAccessError:
 
 
 def _connection_error(cluster: str, error: BaseException) -> ClusterAccessError:
-    if isinstance(error.__cause__, ConnectionRefusedError):
+    if isinstance(error, ConnectionRefusedError) or isinstance(
+        error.__cause__, ConnectionRefusedError
+    ):
         return ClusterUnreachableError(
             f"Cluster {cluster!r} refused the connection.",
             cluster=cluster,
@@ -148,7 +153,7 @@ def _causes(error: BaseException) -> list[object]:
 
 def _resolver_detail(error: BaseException) -> str:
     """The resolver's own words, e.g. ``Name or service not known``."""
-    for found in (error.__cause__, error.__context__):
+    for found in (error, error.__cause__, error.__context__):
         if isinstance(found, OSError) and found.strerror:
             return found.strerror
     return "no address found"
